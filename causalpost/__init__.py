@@ -1,0 +1,44 @@
+"""causalpost: Bayesian posteriors over causal DAGs and their parameters.
+
+>>> import causalpost as cp
+>>> "exact" in cp.samplers.SAMPLERS
+True
+"""
+
+from __future__ import annotations
+
+from causalpost import samplers
+from causalpost.api import fit
+from causalpost.data import Dataset, from_numpy, from_pandas, load_csv
+from causalpost.errors import (
+    CausalpostError,
+    DataError,
+    GraphError,
+    GraphTooLargeError,
+    NotFittedError,
+)
+from causalpost.knowledge import BackgroundKnowledge
+from causalpost.posterior import Posterior, RankedGraph
+from causalpost.scores import BDeu, BGe, GraphPrior
+
+__all__ = [
+    "BDeu",
+    "BGe",
+    "BackgroundKnowledge",
+    "CausalpostError",
+    "DataError",
+    "Dataset",
+    "GraphError",
+    "GraphPrior",
+    "GraphTooLargeError",
+    "NotFittedError",
+    "Posterior",
+    "RankedGraph",
+    "fit",
+    "from_numpy",
+    "from_pandas",
+    "load_csv",
+    "samplers",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,194 @@
+"""The ``causalpost`` command.
+
+Exit codes: 0 ok (or audit passed), 1 audit failed, 2 bad input (a one-line
+message on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from causalpost.errors import CausalpostError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.handler(args) or 0)
+    except _user_errors() as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"causalpost: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [CausalpostError, FileNotFoundError, IsADirectoryError]
+    try:  # the incentives package reports its own input errors
+        from incentives import IncentiveError
+
+        errors.append(IncentiveError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from causalpost.samplers import SAMPLERS
+
+    parser = argparse.ArgumentParser(
+        prog="causalpost",
+        description="Bayesian posteriors over causal DAGs, and audits of agent designs under them.",
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    fit = sub.add_parser("fit", help="learn a posterior over DAGs and parameters from a CSV")
+    fit.add_argument("data", help="CSV file with a header row of node names")
+    fit.add_argument("--out", required=True, help="where to write the posterior (.npz)")
+    fit.add_argument("--sampler", default="exact", choices=sorted(SAMPLERS))
+    fit.add_argument("--score", choices=["bge", "bdeu"], help="default: by column kinds")
+    fit.add_argument("--n-draws", type=int, help="draws for Monte Carlo samplers")
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--no-standardize", action="store_true",
+                     help="BGe on raw columns instead of standardized ones")
+    fit.add_argument("--ess", type=float, help="BDeu equivalent sample size (default 1)")
+    fit.add_argument("--prior", choices=["uniform", "erdos_renyi"], default="uniform")
+    fit.add_argument("--max-parents", type=int)
+    fit.add_argument("--forbid", nargs="*", default=[], metavar="A:B", help="forbidden edges")
+    fit.add_argument("--require", nargs="*", default=[], metavar="A:B", help="required edges")
+    fit.add_argument("--tiers", help='ordered tiers, e.g. "A,B;C,D" (no edge from C into A)')
+    fit.add_argument("--discrete", nargs="*", default=[], metavar="COL",
+                     help="treat these columns as discrete")
+    fit.add_argument("--continuous", nargs="*", default=[], metavar="COL",
+                     help="treat these columns as continuous")
+    fit.add_argument("--design", help="an agent design (JSON) whose constraints to apply")
+    fit.add_argument("--n-chains", type=int, help="MCMC chains (run in parallel)")
+    fit.add_argument("--gfn-steps", type=int, help="GFlowNet training steps")
+    fit.add_argument("--device", help="torch device for the GFlowNet: cpu or cuda")
+    fit.add_argument("--save-sampler", help="save the trained GFlowNet sampler here")
+    fit.add_argument("--quiet", action="store_true", help="no progress bars")
+    fit.add_argument("--json", action="store_true", help="print a JSON summary")
+    fit.set_defaults(handler=_cmd_fit)
+
+    show = sub.add_parser("show", help="print a saved posterior")
+    show.add_argument("posterior", help="a .npz file written by `causalpost fit`")
+    show.add_argument("--top", type=int, default=5, help="number of top graphs")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_cmd_show)
+
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands():
+    """Subcommands defined next to the code they run (plots, incentives, audit, demo)."""
+    from importlib import import_module
+
+    hooks = []
+    for module in ("causalpost.cli_plot", "incentives.cli", "incentives.cli_audit",
+                   "causalpost.demo"):
+        try:
+            hooks.append(import_module(module).add_parser)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return hooks
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    import causalpost as cp
+
+    kinds = {c: "discrete" for c in args.discrete}
+    kinds.update({c: "continuous" for c in args.continuous})
+    data = cp.load_csv(args.data, kinds=kinds or None)
+    knowledge = cp.BackgroundKnowledge.from_strings(args.forbid, args.require, args.tiers)
+    if args.design:
+        from incentives import Design
+
+        knowledge = knowledge.merge(Design.load(args.design).background_knowledge())
+    score_options = {}
+    if args.no_standardize:
+        score_options["standardize"] = False
+    if args.ess is not None:
+        score_options["ess"] = args.ess
+    options = {"n_chains": args.n_chains, "n_steps": args.gfn_steps, "device": args.device}
+    options = {k: v for k, v in options.items() if v is not None}
+    fit_kwargs = dict(sampler=args.sampler, score=args.score, score_options=score_options or None,
+                      prior=args.prior, knowledge=knowledge, max_parents=args.max_parents,
+                      n_draws=args.n_draws, seed=args.seed, quiet=args.quiet, **options)
+    if args.save_sampler:
+        posterior = _fit_and_save_sampler(data, fit_kwargs, args.save_sampler)
+    else:
+        posterior = cp.fit(data, **fit_kwargs)
+    posterior.save(args.out)
+    if args.json:
+        print(json.dumps(_summary(posterior, 5)))
+    else:
+        print(f"wrote {args.out}: {posterior}")
+    return EXIT_OK
+
+
+def _fit_and_save_sampler(data, fit_kwargs: dict, path: str):
+    from causalpost.samplers import get_sampler
+
+    cls = get_sampler(fit_kwargs.pop("sampler"))
+    if not hasattr(cls, "save"):
+        raise CausalpostError("--save-sampler needs a sampler that can be saved (gfn)")
+    n_draws = fit_kwargs.pop("n_draws")
+    if n_draws is not None:
+        fit_kwargs["n_draws"] = n_draws
+    sampler = cls(**fit_kwargs).fit(data)
+    sampler.save(path)
+    return sampler.posterior_
+
+
+def _summary(posterior, top: int) -> dict:
+    nodes = list(posterior.nodes)
+    return {
+        "nodes": nodes,
+        "edge_probs": posterior.edge_prob_matrix.tolist(),
+        "n_draws": posterior.n_draws,
+        "top_graphs": [
+            {"edges": [list(e) for e in g.edges(posterior.nodes)], "probability": g.probability}
+            for g in posterior.top_graphs(top)
+        ],
+    }
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from causalpost.posterior import Posterior
+
+    posterior = Posterior.load(Path(args.posterior))
+    if args.top < 1:
+        raise CausalpostError(f"--top must be >= 1, got {args.top}")
+    if args.json:
+        print(json.dumps(_summary(posterior, args.top)))
+        return EXIT_OK
+    print(posterior)
+    print("\nPosterior edge probabilities (row -> column):")
+    with np.printoptions(precision=3, suppress=True):
+        print(posterior.edge_probs.round(3).to_string())
+    print(f"\nTop {args.top} graphs:")
+    for rank, graph in enumerate(posterior.top_graphs(args.top), start=1):
+        edges = ", ".join(f"{a}->{b}" for a, b in graph.edges(posterior.nodes)) or "(empty)"
+        print(f"  {rank}. p={graph.probability:.4f}  {edges}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""The data table a structure posterior is learned from.
+
+A :class:`Dataset` holds ``n_obs`` rows of ``n_nodes`` columns, the column
+(node) names and each column's kind: ``"continuous"`` (real values) or
+``"discrete"`` (a few unordered levels, stored as integer codes
+``0 .. arity - 1`` with the level names kept beside them). Loaders validate
+the table once, so every score and sampler downstream can trust it; each
+problem is reported in one line naming the column.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from causalpost.errors import DataError
+
+__all__ = ["Dataset", "Kind", "from_numpy", "from_pandas", "load_csv"]
+
+Kind = Literal["continuous", "discrete"]
+_KINDS = ("continuous", "discrete")
+MAX_DISCRETE_LEVELS = 10
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated data table.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n_obs, n_nodes)
+        Float values; discrete columns hold integer codes ``0 .. arity - 1``.
+    names : tuple of str
+        Node names, one per column.
+    kinds : tuple of {"continuous", "discrete"}
+        The kind of each column.
+    levels : tuple
+        For each discrete column the level names (code ``k`` is ``levels[k]``);
+        ``None`` for continuous columns.
+    """
+
+    values: np.ndarray
+    names: tuple[str, ...]
+    kinds: tuple[str, ...]
+    levels: tuple[tuple[str, ...] | None, ...]
+
+    def __post_init__(self) -> None:
+        self.values.setflags(write=False)
+
+    @property
+    def n_obs(self) -> int:
+        """Number of rows."""
+        return int(self.values.shape[0])
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of columns (nodes)."""
+        return int(self.values.shape[1])
+
+    @property
+    def arities(self) -> tuple[int, ...]:
+        """Number of levels of each discrete column (0 for continuous ones)."""
+        return tuple(0 if lv is None else len(lv) for lv in self.levels)
+
+    @property
+    def kind(self) -> str:
+        """``"continuous"``, ``"discrete"`` or ``"mixed"``."""
+        kinds = set(self.kinds)
+        return kinds.pop() if len(kinds) == 1 else "mixed"
+
+    def codes(self) -> np.ndarray:
+        """Integer codes of an all-discrete table, shape (n_obs, n_nodes)."""
+        self.require_kind("discrete", "integer codes")
+        return self.values.astype(np.int64)
+
+    def index(self, name: str) -> int:
+        """Column index of node ``name``; raises ``DataError`` if unknown."""
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise DataError(f"unknown node {name!r}; the data has {list(self.names)}") from None
+
+    def require_kind(self, kind: str, user: str) -> None:
+        """Raise ``DataError`` unless every column is of ``kind``."""
+        wrong = [n for n, k in zip(self.names, self.kinds) if k != kind]
+        if wrong:
+            raise DataError(
+                f"{user} needs {kind} columns only, but column {wrong[0]!r} is "
+                f"{self.kinds[self.names.index(wrong[0])]} ({len(wrong)} such column(s)); "
+                "pass kinds= to override the detection"
+            )
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The table as a DataFrame with level names restored."""
+        columns = {}
+        for j, name in enumerate(self.names):
+            col = self.values[:, j]
+            lv = self.levels[j]
+            columns[name] = col if lv is None else np.asarray(lv, dtype=object)[col.astype(int)]
+        return pd.DataFrame(columns)
+
+    def subset(self, rows: np.ndarray) -> Dataset:
+        """The same table restricted to ``rows`` (e.g. a bootstrap resample)."""
+        return Dataset(np.array(self.values[rows]), self.names, self.kinds, self.levels)
+
+
+def load_csv(
+    path: str | Path,
+    kinds: Mapping[str, str] | None = None,
+    max_levels: int = MAX_DISCRETE_LEVELS,
+) -> Dataset:
+    """Read a CSV file with a header row of node names.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file. Read as text with pandas; never unpickled.
+    kinds : mapping of str to {"continuous", "discrete"}, optional
+        Overrides the detected kind of the named columns.
+    max_levels : int
+        Integer columns with at most this many distinct values are discrete.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        For an unreadable or empty file, duplicate or empty column names,
+        and every problem listed in :func:`from_pandas`.
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {str(path)!r}: {exc}") from None
+    if not header:
+        raise DataError(f"{str(path)!r} is empty: expected a header row of node names")
+    _check_names([h.strip() for h in header])
+    try:
+        frame = pd.read_csv(path, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot parse {str(path)!r} as CSV: {str(exc).splitlines()[0]}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return from_pandas(frame, kinds=kinds, max_levels=max_levels)
+
+
+def from_numpy(
+    values: np.ndarray,
+    names: Sequence[str] | None = None,
+    kinds: Mapping[str, str] | None = None,
+    max_levels: int = MAX_DISCRETE_LEVELS,
+) -> Dataset:
+    """Build a :class:`Dataset` from a 2-D array; names default to X0, X1, ...
+
+    Raises
+    ------
+    DataError
+        If ``values`` is not 2-D, the names do not match, or any check of
+        :func:`from_pandas` fails.
+    """
+    array = np.asarray(values)
+    if array.ndim != 2:
+        raise DataError(f"expected a 2-D table (rows x nodes), got an array of shape {array.shape}")
+    if names is None:
+        names = [f"X{j}" for j in range(array.shape[1])]
+    if len(names) != array.shape[1]:
+        raise DataError(f"{len(names)} names given for {array.shape[1]} columns")
+    _check_names(list(names))
+    return from_pandas(pd.DataFrame(array, columns=list(names)), kinds, max_levels)
+
+
+def from_pandas(
+    frame: pd.DataFrame,
+    kinds: Mapping[str, str] | None = None,
+    max_levels: int = MAX_DISCRETE_LEVELS,
+) -> Dataset:
+    """Validate a DataFrame and turn it into a :class:`Dataset`.
+
+    Strings, booleans, categoricals and integer columns with at most
+    ``max_levels`` distinct values are discrete; other numbers continuous.
+
+    Raises
+    ------
+    DataError
+        NaN or infinite values, a constant column, fewer than 2 rows,
+        text in a numeric column, duplicate or empty names, unknown names
+        or kinds in ``kinds``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = from_pandas(pd.DataFrame({"A": [0.1, 0.5, 0.3], "B": ["x", "y", "x"]}))
+    >>> data.kinds, data.levels[1]
+    (('continuous', 'discrete'), ('x', 'y'))
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    names = [str(c) for c in frame.columns]
+    _check_names(names)
+    if frame.shape[0] < 2:
+        raise DataError(f"the table has {frame.shape[0]} row(s); at least 2 are needed")
+    kinds = dict(kinds or {})
+    for name, kind in kinds.items():
+        if name not in names:
+            raise DataError(f"kinds names unknown column {name!r}; columns are {names}")
+        if kind not in _KINDS:
+            raise DataError(f"column {name!r}: unknown kind {kind!r}, expected one of {_KINDS}")
+    columns, col_kinds, col_levels = [], [], []
+    for name in names:
+        series = frame[name]
+        kind = kinds.get(name) or _detect_kind(name, series, max_levels)
+        if kind == "continuous":
+            columns.append(_continuous_column(name, series))
+            col_levels.append(None)
+        else:
+            codes, levels = _discrete_column(name, series)
+            columns.append(codes)
+            col_levels.append(levels)
+        col_kinds.append(kind)
+    values = np.column_stack(columns).astype(np.float64)
+    return Dataset(values, tuple(names), tuple(col_kinds), tuple(col_levels))
+
+
+def _check_names(names: list[str]) -> None:
+    if not names:
+        raise DataError("the table has no columns")
+    for position, name in enumerate(names):
+        if not name.strip() or name.startswith("Unnamed:"):
+            raise DataError(f"column {position + 1} has an empty name")
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise DataError(f"duplicate column name {name!r}")
+        seen.add(name)
+
+
+def _detect_kind(name: str, series: pd.Series, max_levels: int) -> str:
+    if isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(series):
+        return "discrete"
+    if pd.api.types.is_integer_dtype(series):
+        return "discrete" if series.nunique() <= max_levels else "continuous"
+    if pd.api.types.is_numeric_dtype(series):
+        return "continuous"
+    numeric = pd.to_numeric(series, errors="coerce")
+    parsed = numeric.notna() | series.isna()
+    if parsed.all():
+        return "continuous"
+    if parsed.mean() >= 0.5:  # mostly numbers: a typo, not a categorical column
+        bad = series[~parsed].iloc[0]
+        row = int(np.flatnonzero(~parsed.to_numpy())[0]) + 1
+        raise DataError(f"column {name!r}: non-numeric value {bad!r} in data row {row}")
+    return "discrete"
+
+
+def _continuous_column(name: str, series: pd.Series) -> np.ndarray:
+    numeric = pd.to_numeric(series, errors="coerce")
+    bad = numeric.isna() & series.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        raise DataError(
+            f"column {name!r}: non-numeric value {series[bad].iloc[0]!r} in data row {row} "
+            "of a continuous column"
+        )
+    values = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = np.isfinite(values)
+    if not finite.all():
+        row = int(np.flatnonzero(~finite)[0]) + 1
+        raise DataError(f"column {name!r}: {values[row - 1]} (NaN or inf) in data row {row}")
+    if np.ptp(values) == 0:
+        raise DataError(f"column {name!r} is constant ({values[0]}); drop it")
+    return values
+
+
+def _discrete_column(name: str, series: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
+    if series.isna().any():
+        row = int(np.flatnonzero(series.isna().to_numpy())[0]) + 1
+        raise DataError(f"column {name!r}: missing value in data row {row}")
+    if pd.api.types.is_float_dtype(series) and not np.isfinite(series.to_numpy()).all():
+        raise DataError(f"column {name!r}: infinite value in a discrete column")
+    uniques = pd.unique(series)
+    try:
+        uniques = sorted(uniques)
+    except TypeError:
+        uniques = sorted(uniques, key=str)
+    if len(uniques) < 2:
+        raise DataError(f"column {name!r} is constant ({uniques[0]!r}); drop it")
+    lookup = {value: code for code, value in enumerate(uniques)}
+    codes = np.array([lookup[v] for v in series.to_numpy()], dtype=np.float64)
+    return codes, tuple(str(v) for v in uniques)

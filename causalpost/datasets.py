@@ -1,0 +1,592 @@
+"""Bundled data sets and synthetic generators, each with its true causal graph.
+
+Every loader and generator returns a :class:`BenchmarkData`: a
+:class:`~causalpost.data.Dataset`, the true graph as an ``(n_nodes, n_nodes)``
+boolean adjacency matrix (``truth[i, j]`` means ``i -> j``) over the same node
+names, and the name of that truth, so that every metric can say which graph it
+was scored against. It unpacks as ``data, truth = load_sachs()``.
+
+Everything is read from files in the repository's ``datasets/`` folder (or the
+folder named by the ``CAUSALPOST_DATASETS`` environment variable); nothing is
+downloaded. Each sub-folder carries a ``CARD.md`` with source, licence and how
+the files were made.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from causalpost.data import Dataset, from_numpy, from_pandas
+from causalpost.errors import CausalpostError, DataError
+
+__all__ = [
+    "BIF_NETWORKS",
+    "ENV_VAR",
+    "EXAMPLES",
+    "SACHS_NODES",
+    "BenchmarkData",
+    "datasets_dir",
+    "discrete_from_bif",
+    "linear_gaussian",
+    "load_bif_network",
+    "load_example",
+    "load_recommender",
+    "load_sachs",
+    "make_example_data",
+    "make_recommender_data",
+    "nonlinear_gaussian",
+    "random_dag",
+    "sample_bif",
+]
+
+ENV_VAR = "CAUSALPOST_DATASETS"
+SACHS_NODES = ("Raf", "Mek", "Plcg", "PIP2", "PIP3", "Erk", "Akt", "PKA", "PKC", "P38", "Jnk")
+BIF_NETWORKS = ("asia", "sachs", "child", "insurance", "alarm")
+EXAMPLES = ("recommender", "fitness", "reward_tampering")
+_SACHS_TRUTHS = {
+    "consensus": "Sachs consensus graph (cdt, 18 edges)",
+    "bif": "Sachs bnlearn network (sachs.bif, 17 arcs)",
+}
+
+
+@dataclass(frozen=True)
+class BenchmarkData:
+    """A data table with the causal graph that generated it.
+
+    Parameters
+    ----------
+    data : Dataset
+        The observations.
+    truth : numpy.ndarray of bool, shape (n_nodes, n_nodes)
+        True graph, ``truth[i, j]`` meaning ``data.names[i] -> data.names[j]``;
+        acyclic except for the Sachs consensus graph.
+    truth_name : str
+        Which ground truth this is (e.g. the Sachs consensus or BIF graph).
+    weights : numpy.ndarray, shape (n_nodes, n_nodes), optional
+        Linear edge weights, ``weights[i, j]`` of ``i -> j``; ``None`` when the
+        mechanisms are not linear or not known.
+    """
+
+    data: Dataset
+    truth: np.ndarray
+    truth_name: str
+    weights: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.truth.setflags(write=False)
+        if self.weights is not None:
+            self.weights.setflags(write=False)
+
+    def __iter__(self) -> Iterator[Any]:
+        """Unpack as ``data, truth``."""
+        return iter((self.data, self.truth))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Node names, shared by the data columns and the truth's rows."""
+        return self.data.names
+
+    def truth_edges(self) -> list[tuple[str, str]]:
+        """The true edges as ``(cause, effect)`` name pairs, row-major."""
+        return [(self.names[i], self.names[j]) for i, j in np.argwhere(self.truth)]
+
+
+def datasets_dir() -> Path:
+    """The folder holding the bundled data files.
+
+    ``$CAUSALPOST_DATASETS`` when set, else ``datasets/`` beside the package
+    (the repository root of an editable install).
+
+    Raises
+    ------
+    DataError
+        If the folder does not exist.
+    """
+    override = os.environ.get(ENV_VAR)
+    path = Path(override) if override else Path(__file__).resolve().parents[1] / "datasets"
+    if not path.is_dir():
+        origin = f"${ENV_VAR}" if override else "the default location"
+        raise DataError(
+            f"bundled data folder {str(path)!r} ({origin}) not found; set {ENV_VAR} to the "
+            "datasets/ folder of a causalpost checkout"
+        )
+    return path
+
+
+def load_sachs(
+    kind: str = "observational", truth: str = "consensus", log: bool = False
+) -> BenchmarkData:
+    """Sachs et al. (2005) flow cytometry: 11 phosphoproteins in human T cells.
+
+    Parameters
+    ----------
+    kind : {"observational", "full"}
+        ``"observational"``: the 853 cells of the CD3/CD28 condition;
+        ``"full"``: all 7,466 cells pooled over 9 conditions (8 interventional).
+    truth : {"consensus", "bif"}
+        ``"consensus"``: the 18-edge consensus graph shipped by cdt, which is
+        *not acyclic* (feedback loop PIP2 -> PIP3 -> Plcg -> PIP2);
+        ``"bif"``: the 17 arcs (a DAG) of bnlearn's ``sachs.bif``. They differ
+        by 7 in SHD (see ``datasets/sachs/CARD.md``).
+    log : bool
+        Return the natural logarithm of the (positive) concentrations.
+
+    Returns
+    -------
+    BenchmarkData
+        Continuous data over :data:`SACHS_NODES` and the chosen truth.
+
+    References
+    ----------
+    Sachs, Perez, Pe'er, Lauffenburger, Nolan (2005). Causal protein-signaling
+    networks derived from multiparameter single-cell data. Science 308(5721),
+    523-529. https://doi.org/10.1126/science.1105809
+
+    Examples
+    --------
+    >>> data, truth = load_sachs()
+    >>> data.values.shape, int(truth.sum())
+    ((853, 11), 18)
+    """
+    _check_choice("kind", kind, ("observational", "full"))
+    _check_choice("truth", truth, tuple(_SACHS_TRUTHS))
+    frame = pd.read_csv(_file("sachs", f"{kind}.csv"))
+    if log:
+        frame = np.log(frame)
+    data = from_pandas(frame, kinds=dict.fromkeys(frame.columns, "continuous"))
+    adj = _adjacency(data.names, _read_edges(_file("sachs", f"{truth}_edges.csv")))
+    return BenchmarkData(data, adj, _SACHS_TRUTHS[truth])
+
+
+def load_bif_network(name: str) -> Any:
+    """Read a bundled discrete network with pgmpy's BIF reader.
+
+    Parameters
+    ----------
+    name : {"asia", "sachs", "child", "insurance", "alarm"}
+
+    Returns
+    -------
+    pgmpy.models.DiscreteBayesianNetwork
+        A fresh model (yours to modify).
+    """
+    _check_choice("name", name, BIF_NETWORKS)
+    return _read_bif(_file("bif", f"{name}.bif"))[0]
+
+
+def sample_bif(name: str, n_obs: int, seed: int | np.random.Generator) -> BenchmarkData:
+    """Forward-sample discrete data from a bundled BIF network.
+
+    Ancestral sampling from the network's conditional probability tables; the
+    levels of each column are the BIF states in file order, so arities are
+    complete even when a state does not occur in the sample.
+
+    Parameters
+    ----------
+    name : {"asia", "sachs", "child", "insurance", "alarm"}
+    n_obs : int
+        Number of rows, at least 2.
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    BenchmarkData
+        Discrete data (integer codes) and the network's graph.
+    """
+    _check_choice("name", name, BIF_NETWORKS)
+    _check_count("n_obs", n_obs, 2)
+    net = _compiled_bif(str(_file("bif", f"{name}.bif")))
+    codes = np.zeros((n_obs, len(net.names)), dtype=np.int64)
+    uniform = np.random.default_rng(seed).random(codes.shape)
+    for j in net.order:
+        table = net.tables[j][(slice(None), *(codes[:, p] for p in net.parents[j]))]
+        cdf = np.cumsum(table.reshape(len(table), -1), axis=0)  # (arity, n_obs or 1)
+        codes[:, j] = np.minimum((uniform[:, j] > cdf / cdf[-1]).sum(axis=0), len(table) - 1)
+    data = Dataset(codes.astype(np.float64), net.names, ("discrete",) * len(net.names), net.levels)
+    return BenchmarkData(
+        data, net.truth.copy(), f"{name} BIF network ({int(net.truth.sum())} arcs)"
+    )
+
+
+discrete_from_bif = sample_bif
+
+
+def random_dag(
+    n_nodes: int,
+    graph: str = "er",
+    *,
+    edges_per_node: float = 2.0,
+    n_edges: int | None = None,
+    seed: int | np.random.Generator,
+) -> np.ndarray:
+    """A random DAG with its nodes in random order.
+
+    Parameters
+    ----------
+    n_nodes : int
+        At least 1.
+    graph : {"er", "sf"}
+        ``"er"``: Erdos-Renyi, each node pair joined independently with the
+        probability giving ``edges_per_node * n_nodes`` edges in expectation
+        (or exactly ``n_edges`` edges, uniformly placed). ``"sf"``: scale-free
+        (Barabasi-Albert): each new node sends edges to ``edges_per_node``
+        earlier nodes chosen with probability proportional to in-degree + 1,
+        as in igraph's ``Barabasi`` used by NOTEARS and DiBS.
+    edges_per_node : float
+        Expected edges per node (an integer for ``"sf"``).
+    n_edges : int, optional
+        Exact edge count (``"er"`` only); overrides ``edges_per_node``.
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_nodes, n_nodes)
+
+    Examples
+    --------
+    >>> adj = random_dag(5, n_edges=4, seed=0)
+    >>> adj.shape, int(adj.sum())
+    ((5, 5), 4)
+    """
+    _check_count("n_nodes", n_nodes, 1)
+    _check_choice("graph", graph, ("er", "sf"))
+    rng = np.random.default_rng(seed)
+    if graph == "er":
+        ordered = _er_ordered(n_nodes, edges_per_node, n_edges, rng)
+    elif n_edges is not None:
+        raise CausalpostError("n_edges is only supported for graph='er'; use edges_per_node")
+    else:
+        ordered = _sf_ordered(n_nodes, edges_per_node, rng)
+    perm = rng.permutation(n_nodes)
+    return ordered[np.ix_(perm, perm)]
+
+
+def linear_gaussian(
+    n_nodes: int,
+    n_obs: int,
+    *,
+    graph: str = "er",
+    edges_per_node: float = 2.0,
+    n_edges: int | None = None,
+    weight_scale: float = 1.0,
+    min_weight: float = 0.0,
+    noise_sd: float = 0.1,
+    seed: int | np.random.Generator,
+) -> BenchmarkData:
+    """Linear-Gaussian data on a random DAG (the DAG-GFlowNet / DiBS protocol).
+
+    ``x_j = sum_i w_ij x_i + e_j`` with ``e_j ~ N(0, noise_sd**2)`` and edge
+    weights ``w ~ N(0, weight_scale**2)``, each pushed away from zero by
+    ``min_weight`` (DiBS uses 0.5; DAG-GFlowNet 0). Graph arguments as in
+    :func:`random_dag`. Nodes are named ``X0 .. X{n_nodes-1}``.
+
+    Returns
+    -------
+    BenchmarkData
+        With ``weights[i, j]`` the weight of ``i -> j``.
+
+    References
+    ----------
+    Deleu et al. (2022). Bayesian structure learning with generative flow
+    networks. UAI. https://arxiv.org/abs/2202.13903
+
+    Examples
+    --------
+    >>> bench = linear_gaussian(5, 100, seed=0)
+    >>> bench.data.values.shape, bool((bench.weights != 0).sum() == bench.truth.sum())
+    ((100, 5), True)
+    """
+    _check_count("n_obs", n_obs, 2)
+    _check_positive(noise_sd=noise_sd, weight_scale=weight_scale)
+    rng = np.random.default_rng(seed)
+    adj = random_dag(n_nodes, graph, edges_per_node=edges_per_node, n_edges=n_edges, seed=rng)
+    raw = rng.normal(0.0, weight_scale, size=adj.shape)
+    weights = np.where(adj, raw + np.sign(raw) * min_weight, 0.0)
+    values = _linear_sem(adj, weights, np.full(n_nodes, noise_sd), n_obs, rng)
+    name = f"random {graph.upper()} DAG ({int(adj.sum())} edges)"
+    return BenchmarkData(_continuous(values, _names(n_nodes)), adj, name, weights)
+
+
+def nonlinear_gaussian(
+    n_nodes: int,
+    n_obs: int,
+    *,
+    graph: str = "er",
+    edges_per_node: float = 2.0,
+    n_edges: int | None = None,
+    n_hidden: int = 5,
+    noise_sd: float = 0.1,
+    seed: int | np.random.Generator,
+) -> BenchmarkData:
+    """Nonlinear Gaussian data: a small random MLP per node (the DiBS protocol).
+
+    ``x_j = w2 . relu(W1 x_pa(j) + b1) + b2 + e_j`` with one hidden layer of
+    ``n_hidden`` units, all weights and biases ``N(0, 1)``, and
+    ``e_j ~ N(0, noise_sd**2)``; root nodes are pure noise. (DiBS's
+    ``obs_noise=0.1`` is a variance, i.e. ``noise_sd=0.316``.)
+
+    Returns
+    -------
+    BenchmarkData
+        With ``weights=None``.
+
+    References
+    ----------
+    Lorch et al. (2021). DiBS: Differentiable Bayesian structure learning.
+    NeurIPS. https://arxiv.org/abs/2105.11839
+    """
+    _check_count("n_obs", n_obs, 2)
+    _check_count("n_hidden", n_hidden, 1)
+    _check_positive(noise_sd=noise_sd)
+    rng = np.random.default_rng(seed)
+    adj = random_dag(n_nodes, graph, edges_per_node=edges_per_node, n_edges=n_edges, seed=rng)
+    values = rng.normal(0.0, noise_sd, size=(n_obs, n_nodes))
+    for j in _topological_order(adj):
+        parents = np.flatnonzero(adj[:, j])
+        if parents.size:
+            w1, b1 = rng.normal(size=(parents.size, n_hidden)), rng.normal(size=n_hidden)
+            w2, b2 = rng.normal(size=n_hidden), rng.normal()
+            values[:, j] += np.maximum(values[:, parents] @ w1 + b1, 0.0) @ w2 + b2
+    name = f"random {graph.upper()} DAG ({int(adj.sum())} edges)"
+    return BenchmarkData(_continuous(values, _names(n_nodes)), adj, name)
+
+
+def make_example_data(
+    name: str, n_obs: int | None = None, seed: int | None = None
+) -> BenchmarkData:
+    """Simulate a bundled example's linear-Gaussian SEM (``datasets/NAME/sem.json``).
+
+    Parameters
+    ----------
+    name : {"recommender", "fitness", "reward_tampering"}
+    n_obs, seed : int, optional
+        Default to the values in ``sem.json``, which reproduce the shipped CSV.
+
+    Returns
+    -------
+    BenchmarkData
+        Values rounded as in ``sem.json``; ``weights`` are the SEM's.
+    """
+    spec = _read_sem(name)
+    n_obs = spec["n_obs"] if n_obs is None else n_obs
+    _check_count("n_obs", n_obs, 2)
+    names = tuple(node["name"] for node in spec["nodes"])
+    noise = np.array([node["noise_sd"] for node in spec["nodes"]], dtype=float)
+    adj, weights = _sem_graph(names, spec["edges"])
+    rng = np.random.default_rng(spec["seed"] if seed is None else seed)
+    values = np.round(_linear_sem(adj, weights, noise, n_obs, rng), spec["decimals"])
+    return BenchmarkData(_continuous(values, names), adj, f"{name} SEM graph", weights)
+
+
+def load_example(name: str) -> BenchmarkData:
+    """Load a bundled example's CSV (``datasets/NAME/NAME.csv``) with its SEM graph.
+
+    Examples
+    --------
+    >>> data, truth = load_example("recommender")
+    >>> data.names
+    ('Age', 'History', 'Interest', 'Clicks', 'Opinion', 'TimeOnSite')
+    """
+    spec = _read_sem(name)
+    frame = pd.read_csv(_file(name, f"{name}.csv"))
+    data = from_pandas(frame, kinds=dict.fromkeys(frame.columns, "continuous"))
+    adj, weights = _sem_graph(data.names, spec["edges"])
+    return BenchmarkData(data, adj, f"{name} SEM graph", weights)
+
+
+def make_recommender_data(seed: int | None = None, n_obs: int | None = None) -> BenchmarkData:
+    """Simulate the recommender SEM; the defaults reproduce ``recommender.csv``."""
+    return make_example_data("recommender", n_obs=n_obs, seed=seed)
+
+
+def load_recommender() -> BenchmarkData:
+    """The bundled recommender data (500 rows, 6 columns) and its true graph."""
+    return load_example("recommender")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _check_choice(arg: str, value: object, choices: Sequence[str]) -> None:
+    if value not in choices:
+        raise CausalpostError(f"unknown {arg} {value!r}; expected one of {list(choices)}")
+
+
+def _check_count(arg: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise CausalpostError(f"{arg} must be an integer >= {minimum}, got {value!r}")
+
+
+def _check_positive(**values: float) -> None:
+    for arg, value in values.items():
+        if not np.isfinite(value) or value <= 0:
+            raise CausalpostError(f"{arg} must be a positive number, got {value!r}")
+
+
+def _file(*parts: str) -> Path:
+    path = datasets_dir().joinpath(*parts)
+    if not path.is_file():
+        raise DataError(f"bundled file {str(path)!r} is missing")
+    return path
+
+
+def _read_edges(path: Path) -> list[tuple[str, str]]:
+    with path.open(newline="") as fh:
+        return [(row["cause"], row["effect"]) for row in csv.DictReader(fh)]
+
+
+def _adjacency(names: Sequence[str], edges: Sequence[Sequence[Any]]) -> np.ndarray:
+    index = {name: i for i, name in enumerate(names)}
+    adj = np.zeros((len(names), len(names)), dtype=bool)
+    for cause, effect, *_ in edges:
+        if cause not in index or effect not in index:
+            raise DataError(f"edge {cause} -> {effect} names a node not in {list(names)}")
+        adj[index[cause], index[effect]] = True
+    return adj
+
+
+def _names(n_nodes: int) -> tuple[str, ...]:
+    return tuple(f"X{j}" for j in range(n_nodes))
+
+
+def _continuous(values: np.ndarray, names: Sequence[str]) -> Dataset:
+    return from_numpy(values, list(names), kinds=dict.fromkeys(names, "continuous"))
+
+
+def _topological_order(adj: np.ndarray) -> list[int]:
+    return list(
+        nx.topological_sort(nx.from_numpy_array(adj.astype(np.uint8), create_using=nx.DiGraph))
+    )
+
+
+def _linear_sem(
+    adj: np.ndarray, weights: np.ndarray, noise_sd: np.ndarray, n_obs: int, rng: np.random.Generator
+) -> np.ndarray:
+    values = rng.normal(size=(n_obs, adj.shape[0])) * noise_sd
+    for j in _topological_order(adj):
+        values[:, j] += values @ weights[:, j]
+    return values
+
+
+def _er_ordered(
+    n_nodes: int, edges_per_node: float, n_edges: int | None, rng: np.random.Generator
+) -> np.ndarray:
+    """Upper-triangular ER graph (edges from lower to higher index)."""
+    rows, cols = np.triu_indices(n_nodes, k=1)
+    adj = np.zeros((n_nodes, n_nodes), dtype=bool)
+    if n_edges is not None:
+        _check_count("n_edges", n_edges, 0)
+        if n_edges > rows.size:
+            raise CausalpostError(
+                f"n_edges={n_edges} exceeds the {rows.size} possible on {n_nodes} nodes"
+            )
+        pick = rng.choice(rows.size, size=n_edges, replace=False)
+    else:
+        _check_edges_per_node(edges_per_node)
+        prob = edges_per_node * n_nodes / max(rows.size, 1)
+        if prob > 1:
+            raise CausalpostError(
+                f"edges_per_node={edges_per_node} on {n_nodes} nodes needs edge probability "
+                f"{prob:.3g} > 1; lower edges_per_node or add nodes"
+            )
+        pick = np.flatnonzero(rng.random(rows.size) < prob)
+    adj[rows[pick], cols[pick]] = True
+    return adj
+
+
+def _sf_ordered(n_nodes: int, edges_per_node: float, rng: np.random.Generator) -> np.ndarray:
+    """Barabasi-Albert DAG: node t sends edges to min(m, t) earlier nodes."""
+    _check_edges_per_node(edges_per_node)
+    if edges_per_node != int(edges_per_node) or edges_per_node < 1:
+        raise CausalpostError(
+            f"graph='sf' needs a whole edges_per_node >= 1, got {edges_per_node!r}"
+        )
+    m = int(edges_per_node)
+    adj = np.zeros((n_nodes, n_nodes), dtype=bool)
+    in_degree = np.zeros(n_nodes)
+    for t in range(1, n_nodes):
+        appeal = in_degree[:t] + 1.0
+        targets = rng.choice(t, size=min(m, t), replace=False, p=appeal / appeal.sum())
+        adj[t, targets] = True
+        in_degree[targets] += 1
+    return adj
+
+
+def _check_edges_per_node(value: float) -> None:
+    if not np.isfinite(value) or value < 0:
+        raise CausalpostError(f"edges_per_node must be a number >= 0, got {value!r}")
+
+
+@dataclass(frozen=True)
+class _Network:
+    names: tuple[str, ...]
+    levels: tuple[tuple[str, ...], ...]
+    parents: tuple[tuple[int, ...], ...]
+    tables: tuple[np.ndarray, ...]  # node j: shape (arity_j, *parent arities)
+    order: tuple[int, ...]
+    truth: np.ndarray
+
+
+def _read_bif(path: Path) -> tuple[Any, list[str]]:
+    """pgmpy model and node names in file order, with pgmpy's chatter silenced."""
+    logger = logging.getLogger("pgmpy")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", (FutureWarning, DeprecationWarning, UserWarning))
+            from pgmpy.readwrite import BIFReader
+
+            reader = BIFReader(path=str(path))
+            return reader.get_model(), list(reader.variable_names)
+    finally:
+        logger.setLevel(level)
+
+
+@lru_cache(maxsize=16)
+def _compiled_bif(path: str) -> _Network:
+    model, names = _read_bif(Path(path))
+    index = {name: i for i, name in enumerate(names)}
+    levels, parents, tables = [], [], []
+    for name in names:
+        cpd = model.get_cpds(name)
+        levels.append(tuple(str(s) for s in cpd.state_names[name]))
+        parents.append(tuple(index[p] for p in cpd.variables[1:]))
+        table = np.array(cpd.values, dtype=np.float64)
+        table.setflags(write=False)
+        tables.append(table)
+    truth = np.zeros((len(names), len(names)), dtype=bool)
+    for j, node_parents in enumerate(parents):
+        truth[list(node_parents), j] = True
+    truth.setflags(write=False)
+    order = tuple(_topological_order(truth))
+    return _Network(tuple(names), tuple(levels), tuple(parents), tuple(tables), order, truth)
+
+
+def _read_sem(name: str) -> dict[str, Any]:
+    _check_choice("name", name, EXAMPLES)
+    with _file(name, "sem.json").open() as fh:
+        return json.load(fh)
+
+
+def _sem_graph(
+    names: Sequence[str], edges: Sequence[Sequence[Any]]
+) -> tuple[np.ndarray, np.ndarray]:
+    adj = _adjacency(names, edges)
+    weights = np.zeros(adj.shape)
+    for cause, effect, weight in edges:
+        weights[names.index(cause), names.index(effect)] = weight
+    return adj, weights

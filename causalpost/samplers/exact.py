@@ -1,0 +1,129 @@
+"""Exact posterior by enumerating every DAG (up to 6 nodes).
+
+Each DAG's log score is the sum of its nodes' entries in the cached local-score
+table (log marginal likelihood + log prior), so scoring all 29,281 DAGs on 5
+nodes is one table lookup per node, vectorized. The result carries the exact
+normalized log-weights of every DAG allowed by the background knowledge, and
+one draw of the parameters from their conjugate posterior per DAG.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp
+
+from causalpost.data import Dataset
+from causalpost.errors import GraphTooLargeError
+from causalpost.graphs import enumerate_parent_masks, masks_to_adjacency
+from causalpost.knowledge import BackgroundKnowledge
+from causalpost.posterior import Posterior
+from causalpost.samplers._common import check_fitted, make_posterior, prepare_problem
+from causalpost.scores import GraphPrior, ScoreTable
+
+__all__ = ["ExactSampler", "MAX_EXACT_NODES", "exact_log_weights"]
+
+MAX_EXACT_NODES = 6
+
+
+class ExactSampler:
+    """Enumerate all DAGs and weigh each by its exact posterior probability.
+
+    Parameters
+    ----------
+    score : {"bge", "bdeu"}, optional
+        Default: BGe for continuous data, BDeu for discrete.
+    score_options : dict, optional
+        Hyperparameters of the score (e.g. ``{"standardize": False}``).
+    prior : GraphPrior or str, optional
+    knowledge : BackgroundKnowledge, optional
+    max_parents : int, optional
+    seed : int or numpy.random.Generator, optional
+        For the parameter draws.
+    parameters : bool
+        Attach one conjugate parameter draw per DAG (default True).
+
+    Attributes
+    ----------
+    posterior_ : Posterior
+        Every allowed DAG with its exact normalized log-weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalpost.data import from_numpy
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=100); y = x + 0.5 * rng.normal(size=100)
+    >>> post = ExactSampler(seed=0).fit(from_numpy(np.c_[x, y], ["X", "Y"])).posterior_
+    >>> post.n_draws, bool(post.exact)
+    (3, True)
+    """
+
+    name = "exact"
+
+    def __init__(
+        self,
+        *,
+        score: str | None = None,
+        score_options: dict | None = None,
+        prior: GraphPrior | str | None = None,
+        knowledge: BackgroundKnowledge | None = None,
+        max_parents: int | None = None,
+        seed: int | np.random.Generator | None = None,
+        parameters: bool = True,
+        quiet: bool = False,
+    ) -> None:
+        self.score = score
+        self.score_options = score_options
+        self.prior = prior
+        self.knowledge = knowledge
+        self.max_parents = max_parents
+        self.seed = seed
+        self.parameters = parameters
+        self.quiet = quiet
+        self._posterior: Posterior | None = None
+
+    @property
+    def posterior_(self) -> Posterior:
+        """The fitted posterior."""
+        return check_fitted(self)
+
+    def fit(self, data: Dataset) -> ExactSampler:
+        """Enumerate and weigh every DAG over the columns of ``data``.
+
+        Raises
+        ------
+        GraphTooLargeError
+            With more than 6 nodes (use an MCMC sampler).
+        """
+        if data.n_nodes > MAX_EXACT_NODES:
+            raise GraphTooLargeError(
+                f"exact enumeration handles at most {MAX_EXACT_NODES} nodes, the data has "
+                f"{data.n_nodes}; use sampler='partition' or 'mcmc'"
+            )
+        problem = prepare_problem(data, self.score, self.score_options, self.prior,
+                                  self.knowledge, self.max_parents)
+        masks, log_weights = exact_log_weights(problem.table())
+        rng = np.random.default_rng(self.seed)
+        self._posterior = make_posterior(
+            problem, masks_to_adjacency(masks), log_weights, rng, sampler=self.name,
+            exact=True, parameters=self.parameters,
+            diagnostics={"n_dags": int(masks.shape[0])},
+        )
+        return self
+
+
+def exact_log_weights(table: ScoreTable) -> tuple[np.ndarray, np.ndarray]:
+    """Parent masks of every allowed DAG and their normalized log posterior weights.
+
+    Returns
+    -------
+    masks : numpy.ndarray, shape (n_dags, n_nodes)
+    log_weights : numpy.ndarray, shape (n_dags,)
+    """
+    masks = enumerate_parent_masks(table.n_nodes)
+    total = np.zeros(masks.shape[0])
+    for node in range(table.n_nodes):
+        total += table.dense(node)[masks[:, node]]
+    keep = np.isfinite(total)
+    total = total[keep]
+    return masks[keep], total - logsumexp(total)

@@ -1,0 +1,141 @@
+"""BDeu: the Bayesian Dirichlet equivalent uniform score and its Dirichlet parameters.
+
+Discrete data, each conditional distribution ``P(X_j | Pa_j = k)`` with a
+Dirichlet prior of total mass ``ess / q_j`` spread evenly over the ``r_j``
+states (``q_j`` = number of parent configurations). The local score is
+
+    sum_k [ lgamma(ess / q) - lgamma(ess / q + N_k)
+            + sum_s ( lgamma(ess / (q r) + N_ks) - lgamma(ess / (q r)) ) ],
+
+and the matching posterior of each CPT column is
+``Dirichlet(ess / (q r) + N_k.)``.
+
+References
+----------
+Heckerman, D., Geiger, D. & Chickering, D. M. (1995). Learning Bayesian
+networks: the combination of knowledge and statistical data. Machine
+Learning 20. doi:10.1007/BF00994016
+Buntine, W. (1991). Theory refinement on Bayesian networks. UAI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import gammaln
+
+from causalpost.data import Dataset
+from causalpost.errors import CausalpostError
+from causalpost.graphs import group_by_parents
+
+__all__ = ["BDeu", "BoundBDeu"]
+
+
+@dataclass(frozen=True)
+class BDeu:
+    """Hyperparameters of the BDeu score; :meth:`bind` attaches data.
+
+    Parameters
+    ----------
+    ess : float
+        Equivalent sample size (> 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from causalpost.data import from_pandas
+    >>> frame = pd.DataFrame({"A": ["a", "b"] * 50, "B": ["x", "y"] * 50})
+    >>> bound = BDeu().bind(from_pandas(frame))
+    >>> bound.local_score(1, (0,)) > bound.local_score(1, ())
+    True
+    """
+
+    ess: float = 1.0
+    name: str = field(default="bdeu", init=False)
+
+    def bind(self, data: Dataset) -> BoundBDeu:
+        """Attach an all-discrete data table."""
+        data.require_kind("discrete", "the BDeu score")
+        if self.ess <= 0:
+            raise CausalpostError(f"ess must be > 0, got {self.ess}")
+        return BoundBDeu(self, data)
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict of the hyperparameters."""
+        return {"name": "bdeu", "ess": self.ess}
+
+
+class BoundBDeu:
+    """The BDeu score bound to a discrete data table, with a local-score cache."""
+
+    name = "bdeu"
+
+    def __init__(self, spec: BDeu, data: Dataset) -> None:
+        self.codes = data.codes()
+        self.arities = np.array(data.arities, dtype=np.int64)
+        self.n_obs, self.n_nodes = self.codes.shape
+        self.ess = float(spec.ess)
+        self._cache: dict[tuple[int, tuple[int, ...]], float] = {}
+
+    def counts(self, node: int, parents: tuple[int, ...]) -> np.ndarray:
+        """Contingency table ``N[k, s]``, shape (n_configs, arity); configs in mixed radix
+        over the parents in the given order, the last parent varying fastest."""
+        config = np.zeros(self.n_obs, dtype=np.int64)
+        n_configs = 1
+        for p in parents:
+            config = config * self.arities[p] + self.codes[:, p]
+            n_configs *= int(self.arities[p])
+        arity = int(self.arities[node])
+        flat = np.bincount(config * arity + self.codes[:, node], minlength=n_configs * arity)
+        return flat.reshape(n_configs, arity)
+
+    def local_scores(self, node: int, parent_sets: list[tuple[int, ...]]) -> np.ndarray:
+        """Local scores of ``node`` for many parent sets."""
+        return np.array([self.local_score(node, parents) for parents in parent_sets])
+
+    def local_score(self, node: int, parents: tuple[int, ...]) -> float:
+        """Cached local score of ``node`` given ``parents``."""
+        key = (node, tuple(sorted(parents)))
+        if key not in self._cache:
+            counts = self.counts(node, key[1])
+            counts = counts[counts.sum(axis=1) > 0]  # unseen configurations contribute 0
+            n_configs = int(np.prod(self.arities[list(key[1])])) if key[1] else 1
+            a_config = self.ess / n_configs
+            a_cell = a_config / self.arities[node]
+            value = (
+                counts.shape[0] * gammaln(a_config)
+                - gammaln(a_config + counts.sum(axis=1)).sum()
+                + (gammaln(a_cell + counts) - gammaln(a_cell)).sum()
+            )
+            self._cache[key] = float(value)
+        return self._cache[key]
+
+    def sample_parameters(
+        self, adjacency: np.ndarray, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        """One posterior draw of every CPT per graph.
+
+        Returns
+        -------
+        dict
+            ``cpt_<j>`` of shape (n_draws, max_configs_j, arity_j): row k is
+            ``P(X_j | parents in ascending index order = config k)``, configs in
+            mixed radix with the last parent varying fastest (pgmpy's order);
+            rows past a draw's own number of configurations are NaN.
+        """
+        adjacency = np.asarray(adjacency, dtype=bool)
+        n_draws = adjacency.shape[0]
+        params = {}
+        for node in range(self.n_nodes):
+            groups = list(group_by_parents(adjacency, node))
+            sizes = [int(np.prod(self.arities[parents])) for parents, _ in groups]
+            arity = int(self.arities[node])
+            cpt = np.full((n_draws, max(sizes), arity), np.nan)
+            for (parents, draws), size in zip(groups, sizes):
+                counts = self.counts(node, tuple(parents.tolist()))
+                concentration = self.ess / (size * arity) + counts
+                gam = rng.gamma(np.broadcast_to(concentration, (draws.size, *concentration.shape)))
+                cpt[draws, :size, :] = gam / gam.sum(axis=-1, keepdims=True)
+            params[f"cpt_{node}"] = cpt
+        return params

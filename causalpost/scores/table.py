@@ -1,0 +1,165 @@
+"""The cached local-score table over parent sets.
+
+For each node the table lists every *allowed* parent set (within the
+node's candidate parents, at most ``max_parents`` of them, containing every
+required parent and no forbidden one) with its local log score plus its
+log prior. Samplers only ever read this table: nothing in an inner loop
+touches the data. Parent sets are stored as bit masks over the node's
+candidate list (bit ``k`` set means ``candidates[node][k]`` is a parent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Protocol
+
+import numpy as np
+
+from causalpost.errors import CausalpostError, GraphTooLargeError
+from causalpost.scores.priors import GraphPrior
+
+__all__ = ["BoundScore", "ScoreTable", "build_score_table"]
+
+MAX_TABLE_ROWS = 5_000_000
+
+
+class BoundScore(Protocol):
+    """A score bound to a data table: local log marginal likelihoods."""
+
+    name: str
+    n_nodes: int
+
+    def local_scores(self, node: int, parent_sets: list[tuple[int, ...]]) -> np.ndarray:
+        """Local log marginal likelihood of ``node`` under each parent set."""
+
+    def local_score(self, node: int, parents: tuple[int, ...]) -> float:
+        """One cached local log marginal likelihood."""
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Local scores of every allowed parent set of every node.
+
+    Attributes
+    ----------
+    candidates : tuple of numpy.ndarray
+        Per node, the sorted candidate parents (global node indices).
+    masks : tuple of numpy.ndarray
+        Per node, shape (n_sets,), int64 bit masks over the candidates.
+    scores : tuple of numpy.ndarray
+        Per node, shape (n_sets,), log marginal likelihood + log prior.
+    max_parents : int
+    """
+
+    n_nodes: int
+    candidates: tuple[np.ndarray, ...]
+    masks: tuple[np.ndarray, ...]
+    scores: tuple[np.ndarray, ...]
+    max_parents: int
+
+    def parents_of(self, node: int, mask: int) -> tuple[int, ...]:
+        """Global parent indices encoded by a candidate mask."""
+        cand = self.candidates[node]
+        return tuple(int(cand[k]) for k in range(cand.size) if mask >> k & 1)
+
+    def global_masks(self, node: int) -> np.ndarray:
+        """Parent sets as masks over all nodes (needs ``n_nodes <= 62``)."""
+        if self.n_nodes > 62:
+            raise GraphTooLargeError("global parent masks hold at most 62 nodes")
+        out = np.zeros_like(self.masks[node])
+        for k, parent in enumerate(self.candidates[node]):
+            out |= ((self.masks[node] >> k) & 1) << int(parent)
+        return out
+
+    def dense(self, node: int) -> np.ndarray:
+        """Scores indexed by global parent mask, shape (2 ** n_nodes,); -inf where disallowed."""
+        if self.n_nodes > 20:
+            raise GraphTooLargeError("a dense score table needs n_nodes <= 20")
+        dense = np.full(1 << self.n_nodes, -np.inf)
+        dense[self.global_masks(node)] = self.scores[node]
+        return dense
+
+    def graph_scores(self, adjacency: np.ndarray) -> np.ndarray:
+        """Log score + log prior of each graph of a batch, shape (n_draws,); -inf if disallowed."""
+        from causalpost.graphs import adjacency_to_masks
+
+        parent_masks = adjacency_to_masks(np.asarray(adjacency))
+        total = np.zeros(parent_masks.shape[0])
+        for node in range(self.n_nodes):
+            if self.n_nodes <= 20:
+                total += self.dense(node)[parent_masks[:, node]]
+            else:
+                lookup = dict(zip(self.global_masks(node).tolist(), self.scores[node].tolist()))
+                total += np.array([lookup.get(k, -np.inf) for k in parent_masks[:, node].tolist()])
+        return total
+
+
+def build_score_table(
+    score: BoundScore,
+    prior: GraphPrior,
+    forbidden: np.ndarray,
+    required: np.ndarray,
+    max_parents: int | None = None,
+    candidates: list[np.ndarray] | None = None,
+) -> ScoreTable:
+    """Score every allowed parent set of every node once.
+
+    Parameters
+    ----------
+    score : BoundScore
+    prior : GraphPrior
+    forbidden, required : numpy.ndarray of bool, shape (n_nodes, n_nodes)
+        From :meth:`BackgroundKnowledge.matrices`.
+    max_parents : int, optional
+        Largest parent set; default ``n_nodes - 1``.
+    candidates : list of numpy.ndarray, optional
+        Per node, candidate parents (default: every node). Required parents
+        are always added; forbidden ones always removed.
+
+    Raises
+    ------
+    CausalpostError
+        If ``max_parents`` is smaller than a node's number of required parents.
+    GraphTooLargeError
+        If the table would exceed five million parent sets.
+    """
+    n_nodes = score.n_nodes
+    if max_parents is None:
+        max_parents = n_nodes - 1
+    if max_parents < 0:
+        raise CausalpostError(f"max_parents must be >= 0, got {max_parents}")
+    log_prior = prior.log_prior_by_size(n_nodes)
+    all_cands, all_masks, all_scores = [], [], []
+    for node in range(n_nodes):
+        pool = np.arange(n_nodes) if candidates is None else np.asarray(candidates[node])
+        pool = set(int(p) for p in pool) | set(np.flatnonzero(required[:, node]).tolist())
+        pool = np.array(sorted(p for p in pool if not forbidden[p, node]), dtype=np.int64)
+        must = [k for k, p in enumerate(pool) if required[p, node]]
+        if len(must) > max_parents:
+            raise CausalpostError(
+                f"node {node} has {len(must)} required parents but max_parents={max_parents}"
+            )
+        sets = _parent_sets(pool.size, must, max_parents)
+        if len(sets) > MAX_TABLE_ROWS:
+            raise GraphTooLargeError(
+                f"node {node} would have {len(sets)} parent sets; lower max_parents "
+                "or restrict the candidate parents"
+            )
+        parent_tuples = [tuple(int(pool[k]) for k in s) for s in sets]
+        local = score.local_scores(node, parent_tuples)
+        sizes = np.array([len(s) for s in sets], dtype=np.int64)
+        masks = np.array([sum(1 << k for k in s) for s in sets], dtype=np.int64)
+        all_cands.append(pool)
+        all_masks.append(masks)
+        all_scores.append(local + log_prior[sizes])
+    return ScoreTable(n_nodes, tuple(all_cands), tuple(all_masks), tuple(all_scores), max_parents)
+
+
+def _parent_sets(n_pool: int, must: list[int], max_parents: int) -> list[tuple[int, ...]]:
+    optional = [k for k in range(n_pool) if k not in must]
+    sets = []
+    for size in range(0, max_parents - len(must) + 1):
+        for extra in combinations(optional, size):
+            sets.append(tuple(sorted(must + list(extra))))
+    return sets

@@ -1,0 +1,87 @@
+import json
+
+import numpy as np
+import pytest
+
+import causalpost as cp
+from causalpost.cli import main
+from tests.conftest import chain_frame
+
+
+@pytest.fixture
+def csv_path(tmp_path):
+    path = tmp_path / "chain.csv"
+    chain_frame(150, seed=4).to_csv(path, index=False)
+    return path
+
+
+def test_fit_then_show_json_gives_exact_edge_probs(tmp_path, csv_path, capsys):
+    out = tmp_path / "post.npz"
+    assert main(["fit", str(csv_path), "--out", str(out), "--seed", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["show", str(out), "--json", "--top", "3"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert set(shown) == {"nodes", "edge_probs", "n_draws", "top_graphs"}
+    direct = cp.fit(cp.load_csv(csv_path), seed=1)
+    assert shown["nodes"] == list(direct.nodes)
+    assert np.allclose(shown["edge_probs"], direct.edge_prob_matrix, atol=1e-12)
+    assert shown["n_draws"] == 29281
+    assert len(shown["top_graphs"]) == 3
+    top = direct.top_graphs(1)[0]
+    assert shown["top_graphs"][0]["probability"] == pytest.approx(top.probability)
+    assert sorted(map(tuple, shown["top_graphs"][0]["edges"])) == sorted(top.edges(direct.nodes))
+
+
+def test_fit_options_reach_the_sampler(tmp_path, csv_path):
+    out = tmp_path / "post.npz"
+    argv = ["fit", str(csv_path), "--out", str(out), "--no-standardize", "--max-parents", "1",
+            "--forbid", "A:B", "--require", "A:E", "--tiers", "A;B,C,D,E", "--quiet"]
+    assert main(argv) == 0
+    post = cp.Posterior.load(out)
+    assert post.info["score"]["standardize"] is False
+    assert (post.adjacency.sum(axis=1) <= 1).all()
+    assert (post.adjacency[:, 0, 1] == 0).all() and (post.adjacency[:, 0, 4] == 1).all()
+
+
+def test_show_prints_a_table(tmp_path, csv_path, capsys):
+    out = tmp_path / "post.npz"
+    main(["fit", str(csv_path), "--out", str(out), "--quiet"])
+    assert main(["show", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Top 5 graphs" in text and "A" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        ("A,B\n1,2\n1,3\n1,4\n", [], "'A' is constant"),
+        ("A,B\n1.5,2\nnan,3\n2.5,4\n", [], "NaN"),
+        (None, [], "cannot read"),
+        ("A,B\n1.5,2.1\n0.5,3.2\n2.5,4.7\n", ["--forbid", "A:Z"], "unknown node 'Z'"),
+        ("A,B,C,D,E,F,G\n" + "\n".join(",".join(str((i * 7 + j * 3) % 11 + 0.5 * j)
+                                              for j in range(7)) for i in range(30)),
+         [], "at most 6"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, capsys, content, extra, message):
+    path = tmp_path / "in.csv"
+    if content is not None:
+        path.write_text(content)
+    code = main(["fit", str(path), "--out", str(tmp_path / "o.npz"), "--quiet", *extra])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1
+
+
+def test_show_rejects_non_posterior(tmp_path, capsys):
+    path = tmp_path / "x.npz"
+    path.write_bytes(b"junk")
+    assert main(["show", str(path)]) == 2
+    assert "not a causalpost posterior" in capsys.readouterr().err
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "fit" in text and "show" in text
