@@ -214,19 +214,19 @@ class Posterior:
         self._check_draw(i)
         return _pgmpy.to_pgmpy(self, i)
 
-    def plot_edges(self, **kwargs):
+    def plot_edges(self, **kwargs) -> Any:
         """Heatmap of the edge probabilities; see :func:`causalpost.plot.plot_edge_probs`."""
         from causalpost.plot import plot_edge_probs
 
         return plot_edge_probs(self, **kwargs)
 
-    def plot_graph(self, **kwargs):
+    def plot_graph(self, **kwargs) -> Any:
         """The posterior as one graph; see :func:`causalpost.plot.plot_posterior_graph`."""
         from causalpost.plot import plot_posterior_graph
 
         return plot_posterior_graph(self, **kwargs)
 
-    def plot_top(self, k: int = 6, **kwargs):
+    def plot_top(self, k: int = 6, **kwargs) -> Any:
         """The ``k`` most probable graphs; see :func:`causalpost.plot.plot_top_graphs`."""
         from causalpost.plot import plot_top_graphs
 

@@ -85,3 +85,19 @@ def test_help_lists_commands(capsys):
         main(["--help"])
     text = capsys.readouterr().out
     assert "fit" in text and "show" in text
+
+
+@pytest.mark.parametrize("kind", ["edges", "graph", "top"])
+def test_plot_writes_an_image(tmp_path, csv_path, kind):
+    post = tmp_path / "post.npz"
+    main(["fit", str(csv_path), "--out", str(post), "--quiet"])
+    out = tmp_path / f"{kind}.png"
+    assert main(["plot", str(post), "--kind", kind, "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_trace_of_exact_posterior_is_a_clear_error(tmp_path, csv_path, capsys):
+    post = tmp_path / "post.npz"
+    main(["fit", str(csv_path), "--out", str(post), "--quiet"])
+    assert main(["plot", str(post), "--kind", "trace", "--out", str(tmp_path / "t.png")]) == 2
+    assert "trace" in capsys.readouterr().err

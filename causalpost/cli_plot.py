@@ -1,0 +1,43 @@
+"""``causalpost plot``: draw a saved posterior to an image file."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_parser"]
+
+KINDS = ("edges", "graph", "top", "trace")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``plot`` subcommand."""
+    parser = subparsers.add_parser("plot", help="plot a saved posterior (png, svg or pdf)")
+    parser.add_argument("posterior", help="a .npz file written by `causalpost fit`")
+    parser.add_argument("--kind", choices=KINDS, default="edges",
+                        help="edges: heatmap; graph: edges drawn by probability; "
+                             "top: most probable graphs; trace: MCMC log-score traces")
+    parser.add_argument("--out", required=True, help="image file (.png, .svg or .pdf)")
+    parser.add_argument("--cutoff", type=float, default=0.1,
+                        help="hide edges below this probability (graph)")
+    parser.add_argument("--top", type=int, default=6, help="number of graphs (top)")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Draw and save; returns 0."""
+    from causalpost import plot
+    from causalpost.posterior import Posterior
+
+    posterior = Posterior.load(args.posterior)
+    if args.kind == "edges":
+        fig = plot.plot_edge_probs(posterior)
+    elif args.kind == "graph":
+        fig = plot.plot_posterior_graph(posterior, cutoff=args.cutoff)
+    elif args.kind == "top":
+        fig = plot.plot_top_graphs(posterior, k=args.top)
+    else:
+        fig = plot.plot_traces(posterior)
+    path = plot.save_figure(fig, args.out)
+    print(f"wrote {path}")
+    return 0
