@@ -101,7 +101,7 @@ def _extra_commands():
 
     hooks = []
     for module in ("causalpost.cli_plot", "incentives.cli", "incentives.cli_audit",
-                   "causalpost.demo"):
+                   "incentives.demo"):
         try:
             hooks.append(import_module(module).add_parser)
         except ModuleNotFoundError as exc:
@@ -120,7 +120,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if args.design:
         from incentives import Design
 
-        knowledge = knowledge.merge(Design.load(args.design).background_knowledge())
+        knowledge = knowledge.merge(Design.load(args.design).background_knowledge(data.names))
     score_options = {}
     if args.no_standardize:
         score_options["standardize"] = False

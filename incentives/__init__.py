@@ -13,13 +13,16 @@ Everitt, Carey, Langlois, Ortega & Legg (2021). Agent Incentives: A Causal
 Perspective. AAAI. arXiv:2102.01685.
 """
 
+from .audit import audit, compare, jeffreys_interval
 from .cid import CID
+from .design import Design, DesignError
 from .discrete import DiscreteParams
 from .errors import CIDError, IncentiveError, InsufficientRecallError, ParameterError
 from .gaussian import LinearGaussianParams, Quadratic
 from .ici import admits_ici
 from .quantitative import meu, optimal_policy, quantitative_voc, quantitative_voi
 from .recall import relevance_graph, sufficient_recall
+from .report import AuditReport
 from .requisite import requisite_graph, requisite_observations
 from .ri import admits_ri
 from .sets import INCENTIVE_KINDS, KINDS, all_incentives, incentive_nodes
@@ -27,7 +30,13 @@ from .voc import admits_direct_voc, admits_indirect_voc, admits_voc
 from .voi import admits_voi
 
 __all__ = [
+    "AuditReport",
     "CID",
+    "Design",
+    "DesignError",
+    "audit",
+    "compare",
+    "jeffreys_interval",
     "IncentiveError",
     "CIDError",
     "InsufficientRecallError",

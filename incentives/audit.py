@@ -1,0 +1,387 @@
+"""Audit an agent design under a whole posterior over world models.
+
+Each graph of a structure posterior, completed by a :class:`~incentives.design.Design`,
+is one causal influence diagram. For every decision, node and kind of
+incentive (``voi``, ``ri``, ``voc``, ``ici``) the audit reports
+
+* the posterior probability that the diagram admits the incentive, computing
+  the criteria once per *distinct* graph and summing its weights;
+* an interval for the sampler's Monte Carlo error: the Jeffreys interval
+  ``Beta(k + 1/2, n - k + 1/2)`` with ``n`` the effective sample size and
+  ``k = p n`` (Brown, Cai & DasGupta 2001), widened to contain ``p``; zero
+  width for an exact posterior;
+* the conservative flag: whether any graph in the smallest set of most
+  probable graphs covering ``1 - alpha`` of the mass admits it (graphs tied
+  in probability with the last one are included, so the set does not depend
+  on how ties are ordered);
+* the witness: the most probable graph that admits it, with its probability.
+
+Graphs whose composed diagram is invalid (a cycle through the agent, a data
+utility with children) are counted, never dropped: their mass is reported as
+part of ``invalid_fraction`` and admits nothing. Graphs whose diagram lacks
+sufficient recall leave VoI, RI and VoC *undetermined*: that mass is also in
+``invalid_fraction``, is added to the interval's upper end, and raises the
+conservative flag when such a graph is in the credible set. An exact
+posterior of more than 50,000 graphs (an enumeration of 6 nodes holds 3.8
+million) is evaluated from its most probable graph down until the mass left
+is at most ``tail`` (default 1e-9); that mass is added to every upper end, so
+the bound stays rigorous and the interval's width is at most ``tail``.
+Smaller exact posteriors are evaluated whole: zero-width intervals.
+
+The verdict is ``"fail"`` when, for a protected node and one of the design's
+kinds, the upper end exceeds ``threshold`` or the conservative flag is raised.
+
+References
+----------
+Everitt, Carey, Langlois, Ortega & Legg (2021). Agent Incentives: A Causal
+Perspective. AAAI. arXiv:2102.01685.
+Brown, Cai & DasGupta (2001). Interval Estimation for a Binomial Proportion.
+Statistical Science 16(2), 101-133. doi:10.1214/ss/1009213286.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import beta as beta_dist
+
+from causalpost.posterior import Posterior
+
+from ._audit_quant import quantitative_risk
+from .cid import CID
+from .design import Design, DesignError
+from .errors import CIDError
+from .report import AuditReport
+from .sets import KINDS, all_incentives
+
+__all__ = ["audit", "compare", "jeffreys_interval", "AuditReport"]
+
+_CHUNK = 2048
+_BIG = 50_000
+
+
+def jeffreys_interval(
+    p: np.ndarray, n: float, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Jeffreys interval for proportions ``p`` estimated from ``n`` effective draws.
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        Estimated proportions in [0, 1].
+    n : float
+        Effective sample size; ``inf`` gives the zero-width interval ``[p, p]``.
+    level : float
+
+    Returns
+    -------
+    lo, hi : numpy.ndarray
+        Quantiles ``(1 -+ level) / 2`` of ``Beta(k + 1/2, n - k + 1/2)``, ``k = p n``;
+        ``lo = 0`` at ``p = 0``, ``hi = 1`` at ``p = 1``, and always ``lo <= p <= hi``.
+
+    References
+    ----------
+    Brown, Cai & DasGupta (2001). Interval Estimation for a Binomial Proportion.
+    Statistical Science 16(2). doi:10.1214/ss/1009213286.
+
+    Examples
+    --------
+    >>> lo, hi = jeffreys_interval(np.array([0.0, 0.5]), 100)
+    >>> lo.round(3).tolist(), hi.round(3).tolist()
+    ([0.0, 0.403], [0.025, 0.597])
+    """
+    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    if not np.isfinite(n):
+        return p.copy(), p.copy()
+    n = max(float(n), 1.0)
+    k = p * n
+    tail = (1.0 - level) / 2
+    lo = np.where(p <= 0, 0.0, beta_dist.ppf(tail, k + 0.5, n - k + 0.5))
+    hi = np.where(p >= 1, 1.0, beta_dist.ppf(1 - tail, k + 0.5, n - k + 0.5))
+    return np.minimum(lo, p), np.maximum(hi, p)
+
+
+def _rows(design: Design, nodes: Sequence[str]) -> pd.DataFrame:
+    decisions = design.decision_names
+    guarded = set(design.protected)
+    return pd.DataFrame(
+        {
+            "decision": np.repeat(decisions, len(KINDS) * len(nodes)),
+            "kind": np.tile(np.repeat(KINDS, len(nodes)), len(decisions)),
+            "node": np.tile(nodes, len(decisions) * len(KINDS)),
+        }
+    ).assign(protected=lambda t: t["node"].isin(guarded) & t["kind"].isin(design.kinds))
+
+
+def _distinct(posterior: Posterior, tail: float | None) -> tuple[np.ndarray, np.ndarray, float]:
+    """The graphs to evaluate, the probabilities of all distinct graphs (descending), the tail.
+
+    An enumeration (exact, more than ``_BIG`` draws) holds each DAG once, so it
+    is sorted by weight instead of deduplicated (minutes saved on 6 nodes).
+    """
+    order = None
+    if posterior.exact and posterior.n_draws > _BIG:
+        order = np.argsort(-posterior.log_weights, kind="stable")
+        graphs, probs = posterior.adjacency, posterior.weights[order]
+    else:
+        graphs, probs, _ = posterior.unique_graphs()
+    if tail is None:
+        tail = 1e-9 if posterior.exact and len(probs) > _BIG else 0.0
+    n_eval = _n_evaluated(probs, posterior.exact, tail)
+    return (graphs[order[:n_eval]] if order is not None else graphs[:n_eval]), probs, tail
+
+
+def _n_evaluated(probs: np.ndarray, exact: bool, tail: float) -> int:
+    if not exact or tail <= 0:
+        return len(probs)
+    return int(min(len(probs), np.searchsorted(np.cumsum(probs), 1.0 - tail) + 1))
+
+
+def _evaluate(
+    graphs: np.ndarray,
+    design: Design,
+    names: Sequence[str],
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """Admitted and undetermined rows of every graph, and each graph's status.
+
+    Returns ``nodes``, ``admits`` and ``undetermined`` (bool, (n_graphs, n_rows))
+    and ``status`` (0 valid, 1 invalid diagram, 2 no sufficient recall).
+    """
+    nodes, added, cut = design.layout(names)
+    n_data, n_nodes = len(names), len(nodes)
+    decisions, utilities = design.decision_names, design.utility_names
+    index = {v: i for i, v in enumerate(nodes)}
+    offset = {
+        (d, k): (a * len(KINDS) + b) * n_nodes
+        for a, d in enumerate(decisions)
+        for b, k in enumerate(KINDS)
+    }
+    n_rows = len(offset) * n_nodes
+    admits = np.zeros((len(graphs), n_rows), dtype=bool)
+    undetermined = np.zeros_like(admits)
+    status = np.zeros(len(graphs), dtype=np.int8)
+    for start in range(0, len(graphs), _CHUNK):
+        world = graphs[start : start + _CHUNK] != 0
+        full = np.zeros((len(world), n_nodes, n_nodes), dtype=bool)
+        full[:, :n_data, :n_data] = world
+        full[:, :, cut] = False
+        full |= added
+        for s, adj in enumerate(full, start=start):
+            try:
+                cid = CID.from_adjacency(adj, nodes, decisions, utilities)
+            except CIDError:
+                status[s] = 1
+                continue
+            for d, sets in all_incentives(cid, KINDS, on_insufficient_recall="none").items():
+                for kind, found in sets.items():
+                    base = offset[d, kind]
+                    if found is None:
+                        status[s] = 2
+                        undetermined[s, base : base + n_nodes] = True
+                    else:
+                        admits[s, [base + index[v] for v in found]] = True
+    return nodes, admits, undetermined, status
+
+
+def _credible_size(probs: np.ndarray, alpha: float) -> int:
+    """Size of the smallest top set covering ``1 - alpha``, ties with its last graph included."""
+    cum = np.cumsum(probs)
+    k = int(min(len(probs), np.searchsorted(cum, (1.0 - alpha) * cum[-1] - 1e-12) + 1))
+    last = probs[k - 1]
+    return int(k + np.count_nonzero(np.isclose(probs[k:], last, rtol=1e-9, atol=0.0)))
+
+
+def audit(
+    posterior: Posterior,
+    design: Design,
+    threshold: float = 0.05,
+    alpha: float = 0.05,
+    *,
+    tail: float | None = None,
+    n_quantitative: int = 200,
+    seed: int | np.random.Generator | None = 0,
+) -> AuditReport:
+    """Audit ``design`` under every world model of ``posterior``.
+
+    Parameters
+    ----------
+    posterior : causalpost.Posterior
+        Graphs over the data columns the design refers to; not modified.
+    design : Design
+    threshold : float
+        Largest acceptable probability of a guarded incentive, in [0, 1].
+    alpha : float
+        The conservative flag looks at the most probable graphs covering ``1 - alpha``.
+    tail : float, optional
+        Exact posteriors only: the least probable graphs holding at most this
+        mass are not evaluated; their mass is added to every upper end. Must be
+        smaller than ``alpha``; 0 evaluates every graph. Default: 0 up to
+        50,000 distinct graphs, 1e-9 above.
+    n_quantitative : int
+        Draws (chosen by weight) for the quantitative VoI / VoC of protected
+        nodes, when the posterior carries linear-Gaussian parameters; 0 skips it.
+    seed : int or numpy.random.Generator, optional
+        For choosing those draws.
+
+    Returns
+    -------
+    AuditReport
+
+    Raises
+    ------
+    DesignError
+        If the design names nodes the posterior does not have, or an argument
+        is out of range.
+
+    References
+    ----------
+    Everitt et al. (2021). Agent Incentives: A Causal Perspective. arXiv:2102.01685.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalpost import Posterior
+    >>> design = Design.from_json({"decisions": {"D": {"observes": [], "affects": ["X"]}},
+    ...     "utilities": {"U": {"parents": ["Y"]}}, "protected": ["X"], "kinds": ["ici"]})
+    >>> post = Posterior(["X", "Y"], np.array([[[0, 1], [0, 0]], [[0, 0], [1, 0]]]),
+    ...                  np.log([0.75, 0.25]), exact=True)
+    >>> report = audit(post, design)
+    >>> report.verdict
+    'fail'
+    >>> row = report.table.query("kind == 'ici' and node == 'X'").iloc[0]
+    >>> float(row.probability), bool(row.conservative)
+    (0.75, True)
+    """
+    for label, value, low in (("threshold", threshold, 0.0), ("alpha", alpha, 1e-12)):
+        if not low <= float(value) <= 1.0:
+            raise DesignError(f"{label} must be in [{low:g}, 1]; got {value!r}")
+    design.check(posterior.nodes)
+    if tail is not None and not 0.0 <= tail < alpha:
+        raise DesignError(f"tail must be in [0, alpha={alpha:g}); got {tail!r}")
+    names = posterior.nodes
+    graphs, probs, tail = _distinct(posterior, tail)
+    if tail >= alpha:
+        raise DesignError(f"tail={tail:g} must be smaller than alpha={alpha:g}")
+    n_eval = len(graphs)
+    nodes, admits, undetermined, status = _evaluate(graphs, design, names)
+    weights = probs[:n_eval]
+    unevaluated = float(probs[n_eval:].sum())
+    table = _rows(design, nodes)
+    p = weights @ admits
+    lo, hi = jeffreys_interval(p, posterior.effective_sample_size)
+    hi = np.minimum(1.0, hi + weights @ undetermined + unevaluated)
+    k = min(_credible_size(probs, alpha), n_eval)
+    conservative = (admits[:k] | undetermined[:k]).any(axis=0)
+    has_witness = admits.any(axis=0)
+    witness = np.where(has_witness, admits.argmax(axis=0), -1)
+    table = table.assign(
+        probability=p,
+        lo=lo,
+        hi=hi,
+        conservative=conservative,
+        witness=witness,
+        witness_probability=np.where(has_witness, weights[witness], np.nan),
+    )
+    guarded = table["protected"] & ((table["hi"] > threshold) | table["conservative"])
+    witness_edges = {}
+    for rank in np.unique(witness[witness >= 0]):
+        cid = design.compose(graphs[rank], names)
+        witness_edges[int(rank)] = tuple(cid.edges)
+    quant, note = quantitative_risk(posterior, design, n_quantitative, seed)
+    return AuditReport(
+        design=design,
+        nodes=nodes,
+        threshold=float(threshold),
+        alpha=float(alpha),
+        verdict="fail" if bool(guarded.any()) else "pass",
+        n_draws=posterior.n_draws,
+        n_unique_graphs=len(probs),
+        n_evaluated=n_eval,
+        exact=posterior.exact,
+        effective_sample_size=posterior.effective_sample_size,
+        invalid_cid_fraction=float(weights[status == 1].sum()),
+        no_recall_fraction=float(weights[status == 2].sum()),
+        unevaluated_fraction=unevaluated,
+        credible_set_size=k,
+        rows=table,
+        witness_edges=witness_edges,
+        quantitative_rows=quant,
+        quantitative_note=note,
+        map_edges=_map_edges(graphs, status, design, names),
+    )
+
+
+def _map_edges(
+    graphs: np.ndarray, status: np.ndarray, design: Design, names: Sequence[str]
+) -> tuple[tuple[str, str], ...]:
+    """Edges of the most probable valid composed diagram (for drawing), or of the design."""
+    valid = np.flatnonzero(status != 1)
+    if valid.size:
+        return tuple(design.compose(graphs[valid[0]], names).edges)
+    nodes, added, _ = design.layout(names)
+    return tuple((nodes[i], nodes[j]) for i, j in np.argwhere(added))
+
+
+def compare(
+    posterior: Posterior,
+    designs: Sequence[Design],
+    threshold: float = 0.05,
+    alpha: float = 0.05,
+    **options: object,
+) -> pd.DataFrame:
+    """The guarded risks of several designs side by side.
+
+    Parameters
+    ----------
+    posterior : causalpost.Posterior
+    designs : sequence of Design
+        Designs with distinct names.
+    threshold, alpha, **options
+        As :func:`audit` (``n_quantitative`` defaults to 0 here).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: ``(node, kind)`` over every design's protected nodes and kinds;
+        columns: ``(design name, field)`` for fields ``probability``, ``lo``,
+        ``hi`` and ``conservative`` (the largest over the design's decisions;
+        NaN where a design does not guard that node and kind), and a last
+        ``(design name, "verdict")`` column repeating the design's verdict.
+
+    Raises
+    ------
+    DesignError
+        On repeated design names, or as :func:`audit`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalpost import Posterior
+    >>> post = Posterior(["X", "Y"], np.array([[[0, 1], [0, 0]]]), exact=True)
+    >>> spec = {"utilities": {"U": {"parents": ["Y"]}}, "protected": ["X"], "kinds": ["ici"]}
+    >>> a = Design.from_json({**spec, "name": "a",
+    ...                       "decisions": {"D": {"observes": [], "affects": ["X"]}}})
+    >>> b = Design.from_json({**spec, "name": "b",
+    ...                       "decisions": {"D": {"observes": [], "affects": ["Y"]}}})
+    >>> compare(post, [a, b]).loc[("X", "ici"), (slice(None), "probability")].tolist()
+    [1.0, 0.0]
+    """
+    labels = [d.name for d in designs]
+    if len(set(labels)) != len(labels):
+        raise DesignError(f"designs to compare need distinct names; got {labels}")
+    options.setdefault("n_quantitative", 0)
+    parts = {}
+    for design in designs:
+        report = audit(posterior, design, threshold, alpha, **options)  # type: ignore[arg-type]
+        rows = report.table[report.table["protected"]]
+        agg = rows.groupby(["node", "kind"], sort=False).agg(
+            probability=("probability", "max"),
+            lo=("lo", "max"),
+            hi=("hi", "max"),
+            conservative=("conservative", "any"),
+        )
+        agg["verdict"] = report.verdict
+        parts[design.name] = agg
+    return pd.concat(parts, axis=1)

@@ -1,0 +1,125 @@
+"""The ``audit`` subcommand: ``causalpost audit DESIGN.json --posterior post.npz``.
+
+Options: ``--threshold`` (default 0.05), ``--alpha`` (default 0.05),
+``--json`` (print exactly the object of :meth:`incentives.report.AuditReport.to_json`),
+``--markdown`` (print the Markdown report), ``--html PATH`` (write a
+self-contained page), ``--n-quantitative`` (draws for the quantitative risk,
+default 200; 0 skips it). Exit status: 0 pass, 1 fail, 2 bad input (the main
+``causalpost`` command turns :class:`incentives.IncentiveError` and
+:class:`causalpost.errors.CausalpostError` into a one-line message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from causalpost.posterior import Posterior
+
+from .audit import audit
+from .design import Design, DesignError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``audit`` subcommand on an ``argparse`` subparsers object.
+
+    Parameters
+    ----------
+    subparsers
+        The object returned by :meth:`argparse.ArgumentParser.add_subparsers`.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The new subparser; its default ``handler`` is :func:`run`.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="causalpost")
+    >>> sub = parser.add_subparsers()
+    >>> _ = add_parser(sub)
+    >>> parser.parse_args(["audit", "d.json", "--posterior", "p.npz"]).threshold
+    0.05
+    """
+    parser = subparsers.add_parser(
+        "audit",
+        help="audit an agent design under a posterior over world models",
+        description="Posterior probability of each incentive of an agent design, with a "
+        "conservative check over the most probable world models and a pass/fail verdict. "
+        "Exit status: 0 pass, 1 fail, 2 bad input.",
+    )
+    parser.add_argument("design", metavar="DESIGN.json", help="the agent design")
+    parser.add_argument("--posterior", required=True, help="a .npz file from `causalpost fit`")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.05,
+        help="largest acceptable probability of a guarded incentive",
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="the conservative set covers 1 - alpha of the posterior mass",
+    )
+    parser.add_argument(
+        "--n-quantitative",
+        type=int,
+        default=200,
+        help="draws for quantitative VoI/VoC of protected nodes (0: skip)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--markdown", action="store_true", help="print the Markdown report")
+    parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the audit; return 0 on pass, 1 on fail.
+
+    Raises
+    ------
+    IncentiveError, CausalpostError
+        On bad input (the caller prints one line and exits with status 2).
+    """
+    if args.n_quantitative < 0:
+        raise DesignError(f"--n-quantitative must be >= 0; got {args.n_quantitative}")
+    design = Design.load(args.design)
+    posterior = Posterior.load(args.posterior)
+    report = audit(
+        posterior,
+        design,
+        threshold=args.threshold,
+        alpha=args.alpha,
+        n_quantitative=0 if args.json and not args.html else args.n_quantitative,
+    )
+    if args.html:
+        report.to_html(args.html)
+    if args.json:
+        print(json.dumps(report.to_json()))
+    elif args.markdown:
+        print(report.to_markdown(), end="")
+    else:
+        print(_text(report))
+        if args.html:
+            print(f"wrote {args.html}")
+    return 0 if report.verdict == "pass" else 1
+
+
+def _text(report: Any) -> str:
+    lines = [
+        f"{report.design.name}: {report.verdict.upper()} "
+        f"(threshold {report.threshold:g}, {report.n_draws} draws, "
+        f"{report.n_unique_graphs} distinct graphs, invalid {report.invalid_fraction:.3g})"
+    ]
+    for r in report.guarded.itertuples():
+        flag = "  conservative flag" if r.conservative else ""
+        lines.append(
+            f"  {r.decision} {r.kind:<4} {r.node}: p={r.probability:.4f} "
+            f"[{r.lo:.4f}, {r.hi:.4f}]{flag}"
+        )
+    return "\n".join(lines)

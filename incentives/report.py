@@ -1,0 +1,275 @@
+"""The result of an audit, and its JSON, Markdown and HTML forms.
+
+:class:`AuditReport` holds the per (decision, kind, node) table built by
+:func:`incentives.audit.audit`. ``to_json`` gives exactly the object printed
+by ``causalpost audit --json``::
+
+    {"verdict": "pass" | "fail", "threshold": t, "n_draws": S,
+     "n_unique_graphs": U, "invalid_fraction": f,
+     "incentives": [{"decision": "Rec", "kind": "ici", "node": "Opinion",
+                     "probability": p, "interval": [lo, hi],
+                     "conservative": true, "protected": true,
+                     "witness": {"edges": [["A", "B"], ...], "probability": q} | null},
+                    ...]}
+
+``protected`` is true for the rows that decide the verdict: a protected node
+and one of the design's kinds. ``to_html`` writes a self-contained page with
+the risk bars and the diagram coloured by risk, embedded as PNG images.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .design import Design
+
+__all__ = ["AuditReport"]
+
+
+@dataclass(frozen=True, eq=False)
+class AuditReport:
+    """Incentive risks of one design under one posterior (see :func:`incentives.audit.audit`).
+
+    Attributes
+    ----------
+    verdict : {"pass", "fail"}
+    table : pandas.DataFrame
+        One row per (decision, kind, node): ``probability``, ``lo``, ``hi``,
+        ``conservative``, ``protected``, ``witness`` (rank of the witness graph
+        among the distinct graphs, -1 if none) and ``witness_probability``.
+        A copy is returned on each access (``rows`` holds the original).
+    invalid_fraction : float
+        Mass of graphs whose diagram is invalid or lacks sufficient recall.
+    quantitative : pandas.DataFrame or None
+        Distribution of the quantitative VoI / VoC of protected nodes.
+    """
+
+    design: Design
+    nodes: tuple[str, ...]
+    threshold: float
+    alpha: float
+    verdict: str
+    n_draws: int
+    n_unique_graphs: int
+    n_evaluated: int
+    exact: bool
+    effective_sample_size: float
+    invalid_cid_fraction: float
+    no_recall_fraction: float
+    unevaluated_fraction: float
+    credible_set_size: int
+    rows: pd.DataFrame = field(repr=False)
+    witness_edges: dict[int, tuple[tuple[str, str], ...]] = field(repr=False)
+    quantitative_rows: pd.DataFrame | None = field(repr=False)
+    quantitative_note: str = field(repr=False)
+    map_edges: tuple[tuple[str, str], ...] = field(repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The per (decision, kind, node) table (a copy)."""
+        return self.rows.copy()
+
+    @property
+    def quantitative(self) -> pd.DataFrame | None:
+        """Mean and quantiles of the VoI / VoC of protected nodes across draws (a copy)."""
+        return None if self.quantitative_rows is None else self.quantitative_rows.copy()
+
+    @property
+    def invalid_fraction(self) -> float:
+        """Mass of graphs whose composed diagram is invalid or lacks sufficient recall."""
+        return self.invalid_cid_fraction + self.no_recall_fraction
+
+    @property
+    def guarded(self) -> pd.DataFrame:
+        """The rows that decide the verdict (protected node, listed kind)."""
+        t = self.table
+        return t[t["protected"]].reset_index(drop=True)
+
+    def risk(self) -> dict[str, float]:
+        """Per node, its largest incentive probability over decisions and the design's kinds."""
+        t = self.table
+        t = t[t["kind"].isin(self.design.kinds)]
+        return {
+            str(k): float(v) for k, v in t.groupby("node", sort=False)["probability"].max().items()
+        }
+
+    # -- JSON -------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON-ready object printed by ``causalpost audit --json`` (module docstring)."""
+        rows = []
+        for r in self.table.itertuples():
+            witness = None
+            if r.witness >= 0:
+                witness = {
+                    "edges": [list(e) for e in self.witness_edges[int(r.witness)]],
+                    "probability": float(r.witness_probability),
+                }
+            rows.append(
+                {
+                    "decision": str(r.decision),
+                    "kind": str(r.kind),
+                    "node": str(r.node),
+                    "probability": float(r.probability),
+                    "interval": [float(r.lo), float(r.hi)],
+                    "conservative": bool(r.conservative),
+                    "protected": bool(r.protected),
+                    "witness": witness,
+                }
+            )
+        return {
+            "verdict": self.verdict,
+            "threshold": self.threshold,
+            "n_draws": self.n_draws,
+            "n_unique_graphs": self.n_unique_graphs,
+            "invalid_fraction": float(self.invalid_fraction),
+            "incentives": rows,
+        }
+
+    # -- Markdown ---------------------------------------------------------------------
+
+    def _summary_lines(self) -> list[str]:
+        ess = (
+            "exact"
+            if math.isinf(self.effective_sample_size)
+            else f"{self.effective_sample_size:.0f}"
+        )
+        lines = [
+            f"**Verdict: {self.verdict.upper()}** (threshold {self.threshold:g} on the upper end "
+            f"of each interval; conservative set covers {1 - self.alpha:.0%} of the mass, "
+            f"{self.credible_set_size} graph(s)).",
+            f"Posterior: {self.n_draws} draws, {self.n_unique_graphs} distinct graphs "
+            f"({self.n_evaluated} evaluated), effective sample size {ess}.",
+            f"Invalid composed diagrams: {self.invalid_cid_fraction:.4g} of the mass; "
+            f"without sufficient recall: {self.no_recall_fraction:.4g}; "
+            f"not evaluated (tail): {self.unevaluated_fraction:.2g}.",
+        ]
+        if self.invalid_fraction > self.threshold:
+            lines.append(
+                "Warning: much of the posterior violates the design; fit with "
+                "`causalpost fit --design` to apply its constraints."
+            )
+        return lines
+
+    def to_markdown(self, all_rows: bool = False) -> str:
+        """A Markdown summary: verdict, guarded rows, other incentives found, quantitative risk.
+
+        Parameters
+        ----------
+        all_rows : bool
+            List every row, not only guarded ones and those with positive probability.
+        """
+        d = self.design
+        out = [f"# Incentive audit: {d.name}", "", *self._summary_lines(), ""]
+        t = self.table
+        out += ["## Protected nodes", ""]
+        out += _md_table(t[t["protected"]]) if t["protected"].any() else ["(none)"]
+        rest = t if all_rows else t[~t["protected"] & ((t["probability"] > 0) | t["conservative"])]
+        out += ["", "## Other incentives", "", *(_md_table(rest) if len(rest) else ["(none)"])]
+        out += ["", "## Quantitative risk", "", self.quantitative_note, ""]
+        q = self.quantitative
+        if q is not None and len(q):
+            out.append("| measure | decision | node | n | refused | mean | 5% | 50% | 95% |")
+            out.append("|---|---|---|---:|---:|---:|---:|---:|---:|")
+            for r in q.itertuples():
+                out.append(
+                    f"| {r.measure} | {r.decision} | {r.node} | {r.n} | {r.n_refused} | "
+                    f"{r.mean:.4g} | "
+                    f"{r.q05:.4g} | {r.q50:.4g} | {r.q95:.4g} |"
+                )
+        return "\n".join(out) + "\n"
+
+    # -- HTML -------------------------------------------------------------------------
+
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
+        """A self-contained HTML page (plots embedded as PNG); written to ``path`` if given.
+
+        Returns
+        -------
+        str
+            The page.
+        """
+        figures = _figures(self)
+        t = self.table
+        shown = t[t["protected"] | (t["probability"] > 0) | t["conservative"]]
+        parts = [
+            "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+            f"<title>Incentive audit: {html.escape(self.design.name)}</title>",
+            "<style>body{font-family:sans-serif;max-width:1000px;margin:auto}"
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
+            ".fail{color:#b00}.pass{color:#070}</style></head><body>",
+            f"<h1>Incentive audit: {html.escape(self.design.name)}</h1>",
+            f"<h2 class='{self.verdict}'>Verdict: {self.verdict.upper()}</h2>",
+            *(
+                f"<p>{html.escape(line.replace('**', '').replace('`', ''))}</p>"
+                for line in self._summary_lines()[1:]
+            ),
+            *(
+                f"<img alt='{html.escape(k)}' src='data:image/png;base64,{v}'>"
+                for k, v in figures.items()
+            ),
+            "<h2>Incentives</h2>",
+            shown.drop(columns=["witness"]).to_html(index=False, float_format="%.4g"),
+            "<h2>Quantitative risk</h2>",
+            f"<p>{html.escape(self.quantitative_note)}</p>",
+        ]
+        q = self.quantitative
+        if q is not None and len(q):
+            parts.append(q.to_html(index=False, float_format="%.4g"))
+        parts.append("</body></html>")
+        page = "\n".join(parts)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(page)
+        return page
+
+
+def _md_table(rows: pd.DataFrame) -> list[str]:
+    out = [
+        "| decision | kind | node | probability | interval | conservative | witness p |",
+        "|---|---|---|---:|---|---|---:|",
+    ]
+    for r in rows.itertuples():
+        wp = "-" if r.witness < 0 else f"{r.witness_probability:.4g}"
+        out.append(
+            f"| {r.decision} | {r.kind} | {r.node} | {r.probability:.4g} | "
+            f"[{r.lo:.4g}, {r.hi:.4g}] | {'yes' if r.conservative else 'no'} | {wp} |"
+        )
+    return out
+
+
+def _figures(report: AuditReport) -> dict[str, str]:
+    """Base64 PNGs of the risk bars and the diagram; empty if the plots are unavailable."""
+    try:
+        from causalpost.plot import plot_cid, plot_risk
+    except ImportError:  # pragma: no cover - plotting is optional
+        return {}
+    t = report.table
+    t = t[t["kind"].isin(report.design.kinds)]
+    shown = t[t["protected"] | (t["probability"] > 0) | t["conservative"]]
+    figs = {}
+    if len(shown):
+        figs["incentive risk"] = plot_risk(shown, report.threshold)
+    d = report.design
+    figs["diagram coloured by risk"] = plot_cid(
+        report.map_edges,
+        d.decision_names,
+        d.utility_names,
+        report.risk(),
+        title=f"{d.name}: most probable diagram, nodes coloured by incentive risk",
+    )
+    out = {}
+    for name, fig in figs.items():
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+        out[name] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return out
