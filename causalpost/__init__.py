@@ -12,6 +12,7 @@ from causalpost.api import fit
 from causalpost.data import Dataset, from_numpy, from_pandas, load_csv
 from causalpost.errors import (
     CausalpostError,
+    ChainDisagreementWarning,
     DataError,
     GraphError,
     GraphTooLargeError,
@@ -26,6 +27,7 @@ __all__ = [
     "BGe",
     "BackgroundKnowledge",
     "CausalpostError",
+    "ChainDisagreementWarning",
     "DataError",
     "Dataset",
     "GraphError",

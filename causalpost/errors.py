@@ -7,7 +7,14 @@ exit code 2 instead of a traceback.
 
 from __future__ import annotations
 
-__all__ = ["CausalpostError", "DataError", "GraphError", "GraphTooLargeError", "NotFittedError"]
+__all__ = [
+    "CausalpostError",
+    "ChainDisagreementWarning",
+    "DataError",
+    "GraphError",
+    "GraphTooLargeError",
+    "NotFittedError",
+]
 
 
 class CausalpostError(ValueError):
@@ -28,3 +35,7 @@ class GraphTooLargeError(CausalpostError):
 
 class NotFittedError(CausalpostError, AttributeError):
     """A sampler's result was requested before ``fit`` was called."""
+
+
+class ChainDisagreementWarning(UserWarning):
+    """Chains of one sampler disagree on some edge marginal by more than a tolerance."""

@@ -1,0 +1,290 @@
+"""Structure, order and partition MCMC against exact answers, and their machinery.
+
+References come from enumeration (every DAG on 5 nodes, every node order and
+labelled partition) or from the dynamic programmes of ``causalpost.dp``,
+never from the samplers' own earlier output. Budgets are fixed with fixed
+seeds; the tolerances are a few Monte Carlo standard errors at the chains'
+effective sample sizes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import logsumexp
+
+import causalpost as cp
+from causalpost.datasets import linear_gaussian
+from causalpost.errors import CausalpostError, GraphTooLargeError
+from causalpost.graphs import masks_to_adjacency, transitive_closure
+from causalpost.samplers import partition_mcmc as pm
+from causalpost.samplers._common import prepare_problem
+from causalpost.samplers._dag_from_order import CompiledTable
+from causalpost.samplers._diagnostics import (
+    ChainDisagreementWarning,
+    chain_diagnostics,
+    ess,
+    split_rhat,
+)
+from causalpost.samplers._search_space import candidate_parents, expand_candidates
+from causalpost.samplers._structure_kernel import StructureKernel
+from causalpost.samplers.exact import ExactSampler, exact_log_weights
+from causalpost.samplers.order_mcmc import OrderMCMC
+from causalpost.samplers.partition_mcmc import PartitionMCMC, dag_levels
+from causalpost.samplers.structure_mcmc import StructureMCMC
+from tests.conftest import chain_frame
+
+FAST = dict(quiet=True, parameters=False, n_workers=1)
+
+
+@pytest.fixture(scope="module")
+def data5() -> cp.Dataset:
+    """A -> B -> C -> D, A -> E with 100 rows: orientations are uncertain."""
+    return cp.from_pandas(chain_frame(100, seed=1))
+
+
+@pytest.fixture(scope="module")
+def exact5(data5) -> np.ndarray:
+    return ExactSampler(parameters=False).fit(data5).posterior_.edge_prob_matrix
+
+
+def _order_modular_reference(table) -> np.ndarray:
+    """Edge marginals under the order-modular prior by enumerating orders x DAGs:
+    a DAG weighs its score times its number of linear extensions."""
+    masks, log_w = exact_log_weights(table)
+    adj = masks_to_adjacency(masks)
+    d = table.n_nodes
+    ranks = np.argsort(np.array(list(itertools.permutations(range(d)))), axis=1)
+    counts = np.array([np.all(ranks[:, np.nonzero(a)[0]] < ranks[:, np.nonzero(a)[1]], axis=1)
+                       .sum() for a in adj])
+    w = log_w + np.log(counts)
+    return np.einsum("s,sij->ij", np.exp(w - logsumexp(w)), adj)
+
+
+# ---- accuracy against exact answers -----------------------------------------------------
+
+
+def test_structure_mcmc_matches_exact(data5, exact5):
+    post = StructureMCMC(n_draws=6000, thin=25, burn_in=10_000, n_chains=2, seed=0,
+                         **FAST).fit(data5).posterior_
+    assert np.abs(post.edge_prob_matrix - exact5).max() < 0.03
+    diag = post.diagnostics
+    assert diag["log_score_trace"].shape == (2, diag["n_iter"] // diag["thin"])
+    assert 0 < diag["acceptance"]["rev"] < 1 and 0 < diag["acceptance"]["add"] < 1
+    assert 1000 < diag["ess"] <= 6000
+
+
+def test_partition_mcmc_matches_exact(data5, exact5):
+    post = PartitionMCMC(n_draws=40_000, thin=10, burn_in=5000, n_chains=2, seed=0,
+                         **FAST).fit(data5).posterior_
+    assert np.abs(post.edge_prob_matrix - exact5).max() < 0.03
+    assert np.abs(post.diagnostics["edge_probs_rb"] - exact5).max() < 0.03
+
+
+def test_order_mcmc_matches_order_modular_enumeration(data5):
+    table = prepare_problem(data5, None, None, None, None, None).table()
+    reference = _order_modular_reference(table)
+    post = OrderMCMC(n_draws=4000, thin=5, n_chains=1, seed=0, **FAST).fit(data5).posterior_
+    assert np.abs(post.edge_prob_matrix - reference).max() < 0.03
+
+
+def test_order_mcmc_matches_order_modular_dp():
+    dp = pytest.importorskip("causalpost.dp")
+    bench = linear_gaussian(10, 60, seed=4, noise_sd=1.0)
+    table = prepare_problem(bench.data, None, None, None, None, 3).table()
+    reference = dp.order_modular_edge_probs(table)
+    post = OrderMCMC(max_parents=3, n_draws=12_000, thin=8, n_chains=1, seed=0,
+                     **FAST).fit(bench.data).posterior_
+    assert np.abs(post.edge_prob_matrix - reference).max() < 0.03
+
+
+# ---- exact pieces: partition and order scores, proposals ---------------------------------
+
+
+def test_partition_and_order_scores_equal_enumeration(data5):
+    table = prepare_problem(data5, None, None, None, None, 3).table()
+    compiled = CompiledTable(table)
+    masks, log_w = exact_log_weights(table)
+    adj = masks_to_adjacency(masks)
+    by_partition: dict[tuple, list[float]] = {}
+    for a, w in zip(adj, log_w):
+        by_partition.setdefault(tuple(dag_levels(a)), []).append(w)
+    assert len(by_partition) == 541  # ordered set partitions of 5 nodes
+    got = np.array([compiled.partition_score(np.array(k)) for k in by_partition])
+    want = np.array([logsumexp(v) for v in by_partition.values()])
+    np.testing.assert_allclose(got - logsumexp(got), want - logsumexp(want), atol=1e-9)
+    rank = np.array([2, 0, 4, 1, 3])
+    consistent = [w for a, w in zip(adj, log_w)
+                  if all(rank[i] < rank[j] for i, j in zip(*np.nonzero(a)))]
+    assert compiled.order_score(rank) - logsumexp(got) == pytest.approx(
+        logsumexp(consistent) - logsumexp(want), abs=1e-9)
+
+
+def test_rao_blackwellised_edge_probs_equal_enumeration(data5):
+    """P(i -> j | partition) and P(i -> j | order) against the DAGs enumerated per state."""
+    table = prepare_problem(data5, None, None, None, None, 3).table()
+    compiled = CompiledTable(table)
+    masks, log_w = exact_log_weights(table)
+    adj = masks_to_adjacency(masks)
+    groups: dict[tuple, list[int]] = {}
+    for k, a in enumerate(adj):
+        groups.setdefault(tuple(dag_levels(a)), []).append(k)
+    for key, rows in list(groups.items())[::7]:
+        w = np.exp(log_w[rows] - logsumexp(log_w[rows]))
+        np.testing.assert_allclose(compiled.edge_probs(np.array(key), True),
+                                   np.einsum("s,sij->ij", w, adj[rows]), atol=1e-9)
+    rank = np.array([3, 0, 4, 1, 2])
+    rows = [k for k, a in enumerate(adj) if all(rank[i] < rank[j] for i, j in zip(*np.nonzero(a)))]
+    w = np.exp(log_w[rows] - logsumexp(log_w[rows]))
+    np.testing.assert_allclose(compiled.edge_probs(rank, False),
+                               np.einsum("s,sij->ij", w, adj[rows]), atol=1e-9)
+
+
+class _Scripted:
+    """A stand-in generator returning scripted uniforms."""
+
+    def __init__(self, values):
+        self.values = list(values)
+
+    def random(self):
+        return self.values.pop(0)
+
+
+def _labelled_partitions(d: int) -> list[tuple[int, ...]]:
+    out = []
+    for lv in itertools.product(range(d), repeat=d):
+        if sorted(set(lv)) == list(range(len(set(lv)))):
+            out.append(lv)
+    return out
+
+
+def test_node_move_is_symmetric():
+    d = 4
+    q: Counter = Counter()
+    for lv in _labelled_partitions(d):
+        part = np.array(lv)
+        for v in range(d):
+            rest = np.delete(part, v)
+            n_parts = len(set(rest.tolist()))
+            for o in range(2 * n_parts):
+                script = _Scripted([(v + 0.5) / d, (o + 0.5) / (2 * n_parts)])
+                new = tuple(pm._node_move(part, script).tolist())
+                assert new != lv
+                q[lv, new] += 1 / (d * 2 * n_parts)
+    assert all(q[b, a] == pytest.approx(p) for (a, b), p in q.items())
+
+
+def test_split_join_targets_uniform_partitions():
+    rng = np.random.default_rng(0)
+    part, counts = np.zeros(3, dtype=np.int64), Counter()
+    for _ in range(30_000):
+        new, log_q = pm._split_join(part, rng)
+        if log_q >= 0 or rng.random() < math.exp(log_q):
+            part = new
+        counts[tuple(part.tolist())] += 1
+    freq = np.array([counts[p] for p in _labelled_partitions(3)]) / 30_000
+    assert np.abs(freq - 1 / 13).max() < 0.015
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_structure_kernel_keeps_ancestors_exact(seed):
+    """After every move the cached ancestor sets equal the transitive closure."""
+    data = cp.from_pandas(chain_frame(40, seed=2))
+    table = prepare_problem(data, None, None, None, None, None).table()
+    kernel = StructureKernel(table, np.zeros((5, 5), dtype=bool), rev_prob=0.3)
+    state = kernel.initial_state()
+    rng = np.random.default_rng(seed)
+    for _ in range(60):
+        state.rev_move(rng) if rng.random() < 0.3 else state.pair_move(rng)
+        adj = np.zeros((5, 5), dtype=np.uint8)
+        for j, p in enumerate(state.pa):
+            adj[[i for i in range(5) if p >> i & 1], j] = 1
+        closure = transitive_closure(adj)
+        assert [sum(1 << i for i in range(5) if closure[i, j]) for j in range(5)] == state.anc
+        assert state.log_score == pytest.approx(float(table.graph_scores(adj[None])[0]))
+
+
+# ---- chains, diagnostics, options --------------------------------------------------------
+
+
+def test_results_do_not_depend_on_workers(data5):
+    opts = dict(n_draws=60, n_chains=2, thin=5, burn_in=20, seed=3, quiet=True,
+                parameters=False, disagreement_tol=1.0)
+    serial = PartitionMCMC(n_workers=1, **opts).fit(data5).posterior_
+    parallel = PartitionMCMC(n_workers=2, **opts).fit(data5).posterior_
+    np.testing.assert_array_equal(serial.adjacency, parallel.adjacency)
+
+
+def test_split_rhat_and_ess_on_known_series():
+    rng = np.random.default_rng(0)
+    iid = rng.normal(size=(4, 2000))
+    assert split_rhat(iid) == pytest.approx(1.0, abs=0.01)
+    assert 6400 < ess(iid) < 9600
+    phi, ar = 0.9, np.zeros((4, 4000))
+    noise = rng.normal(size=ar.shape)
+    for t in range(1, ar.shape[1]):
+        ar[:, t] = phi * ar[:, t - 1] + noise[:, t]
+    expected = ar.size * (1 - phi) / (1 + phi)
+    assert 0.7 * expected < ess(ar) < 1.3 * expected
+    shifted = iid + np.array([0, 0, 0, 3.0])[:, None]
+    assert split_rhat(shifted) > 1.1
+    assert split_rhat(np.ones((2, 10))) == 1.0
+
+
+def test_disagreeing_chains_warn():
+    a = np.zeros((50, 2, 2), dtype=np.uint8)
+    b = a.copy()
+    b[:, 0, 1] = 1
+    args = ([a, b], [np.zeros(50), np.ones(50)], [np.zeros(5)] * 2, [{"x": 1}] * 2,
+            [{"x": 0}] * 2)
+    with pytest.warns(ChainDisagreementWarning, match="0 -> 1"):
+        diag = chain_diagnostics(*args, tolerance=0.1)
+    assert diag["max_chain_disagreement"] == 1.0
+    assert diag["chain_edge_probs"].shape == (2, 2, 2)
+
+
+def test_bad_options_raise(data5):
+    with pytest.raises(CausalpostError):
+        StructureMCMC(n_draws=0, **FAST).fit(data5)
+    with pytest.raises(CausalpostError):
+        PartitionMCMC(swap_prob=0.8, node_prob=0.5, **FAST).fit(data5)
+    with pytest.raises(CausalpostError):
+        OrderMCMC(search_space="nope", **FAST).fit(data5)
+    with pytest.raises(GraphTooLargeError):
+        StructureMCMC(search_space="full", **FAST).fit(
+            cp.from_numpy(np.random.default_rng(0).normal(size=(20, 40)),
+                          [f"X{i}" for i in range(40)]))
+
+
+def test_fit_entry_point_and_search_space_expansion():
+    bench = linear_gaussian(12, 300, seed=2)
+    opts = dict(sampler="partition", n_draws=300, seed=0, quiet=True, search_space="best",
+                max_candidates=4, n_chains=1)
+    narrow = cp.fit(bench.data, **opts)
+    grown = cp.fit(bench.data, expansions=1, **opts)
+    assert grown.n_draws == 300 and grown.info["sampler"] == "partition"
+    assert max(narrow.diagnostics["n_candidates"]) == 4
+    assert 4 < max(grown.diagnostics["n_candidates"]) <= 16
+    assert grown.edge_auroc(bench.truth) > max(0.85, narrow.edge_auroc(bench.truth))
+
+
+def test_candidate_parents_and_expansion(data5):
+    problem = prepare_problem(data5, None, None, None, None, None)
+    best = candidate_parents(problem, "best", max_candidates=2)
+    assert [c.size for c in best] == [2] * 5
+    pc = candidate_parents(problem, "pc", min_candidates=1)
+    assert all(c.size >= 1 and j not in c for j, c in enumerate(pc))
+    adj = np.zeros((5, 5), dtype=np.uint8)
+    adj[0, 1] = adj[1, 2] = adj[2, 3] = 1
+    empty = [np.array([], dtype=np.int64) for _ in range(5)]
+    grown, changed = expand_candidates(problem.bound, empty, adj * 0)
+    assert changed and sum(c.size for c in grown) > 0
+    assert candidate_parents(problem, "full") is None
+
