@@ -269,7 +269,7 @@ def audit(
     weights = probs[:n_eval]
     unevaluated = float(probs[n_eval:].sum())
     table = _rows(design, nodes)
-    p = weights @ admits
+    p = np.clip(weights @ admits, 0.0, 1.0)  # float sums of weights can overshoot 1 by ~1e-15
     lo, hi = jeffreys_interval(p, posterior.effective_sample_size)
     hi = np.minimum(1.0, hi + weights @ undetermined + unevaluated)
     k = min(_credible_size(probs, alpha), n_eval)
