@@ -120,3 +120,11 @@ def test_same_seed_same_parameters(chain_data):
 def test_small_graph_counts(size):
     data = cp.from_pandas(chain_frame(40).iloc[:, :size])
     assert cp.fit(data, seed=0).n_draws == [1, 3, 25][size - 1]
+
+
+def test_dataframes_are_accepted_and_arrays_refused_clearly():
+    frame = chain_frame(80, seed=3).iloc[:, :3]
+    post = cp.fit(frame, seed=0)
+    assert post.nodes == ("A", "B", "C") and post.n_draws == 25
+    with pytest.raises(cp.CausalpostError, match="from_numpy"):
+        cp.fit(frame.to_numpy(), seed=0)

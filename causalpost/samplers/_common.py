@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-from causalpost.data import Dataset
+from causalpost.data import Dataset, from_pandas
 from causalpost.errors import CausalpostError, NotFittedError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
@@ -57,9 +58,12 @@ def prepare_problem(
     max_parents: int | None,
 ) -> Problem:
     """Validate options against the data and bind the score."""
+    if isinstance(data, pd.DataFrame):
+        data = from_pandas(data)
     if not isinstance(data, Dataset):
-        raise CausalpostError(f"expected a causalpost Dataset, got {type(data).__name__}; "
-                              "use causalpost.load_csv or causalpost.from_pandas")
+        raise CausalpostError(f"expected a causalpost Dataset or a pandas DataFrame, got "
+                              f"{type(data).__name__}; use causalpost.load_csv or "
+                              "causalpost.from_numpy")
     if score is None:
         score = "bdeu" if data.kind == "discrete" else "bge"
     spec = make_score(score, **(score_options or {}))
