@@ -5,8 +5,9 @@ from __future__ import annotations
 import inspect
 
 import numpy as np
+import pandas as pd
 
-from causalpost.data import Dataset
+from causalpost.data import Dataset, from_pandas
 from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
@@ -34,7 +35,7 @@ def fit(
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset or pandas.DataFrame
     sampler : str
         ``"exact"`` (enumeration, <= 6 nodes) or another registered sampler
         (see ``causalpost.samplers.SAMPLERS``).
@@ -67,6 +68,8 @@ def fit(
     >>> bool(post.edge_probs.loc["X", "Y"] + post.edge_probs.loc["Y", "X"] > 0.99)
     True
     """
+    if isinstance(data, pd.DataFrame):
+        data = from_pandas(data)
     cls = get_sampler(sampler)
     options = dict(score=score, score_options=score_options, prior=prior, knowledge=knowledge,
                    max_parents=max_parents, seed=seed, quiet=quiet, **sampler_options)

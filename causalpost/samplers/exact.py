@@ -95,13 +95,13 @@ class ExactSampler:
         GraphTooLargeError
             With more than 6 nodes (use an MCMC sampler).
         """
-        if data.n_nodes > MAX_EXACT_NODES:
-            raise GraphTooLargeError(
-                f"exact enumeration handles at most {MAX_EXACT_NODES} nodes, the data has "
-                f"{data.n_nodes}; use sampler='partition' or 'mcmc'"
-            )
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
+        if problem.data.n_nodes > MAX_EXACT_NODES:
+            raise GraphTooLargeError(
+                f"exact enumeration handles at most {MAX_EXACT_NODES} nodes, the data has "
+                f"{problem.data.n_nodes}; use sampler='partition' or 'mcmc'"
+            )
         masks, log_weights = exact_log_weights(problem.table())
         rng = np.random.default_rng(self.seed)
         self._posterior = make_posterior(
