@@ -101,3 +101,23 @@ def test_plot_trace_of_exact_posterior_is_a_clear_error(tmp_path, csv_path, caps
     main(["fit", str(csv_path), "--out", str(post), "--quiet"])
     assert main(["plot", str(post), "--kind", "trace", "--out", str(tmp_path / "t.png")]) == 2
     assert "trace" in capsys.readouterr().err
+
+
+def test_gfn_sampler_is_saved_and_reloads(tmp_path, csv_path):
+    from causalpost.samplers.gflownet.sampler import GFlowNetSampler
+
+    saved = tmp_path / "gfn.pt"
+    argv = ["fit", str(csv_path), "--out", str(tmp_path / "p.npz"), "--sampler", "gfn",
+            "--gfn-steps", "50", "--n-draws", "20", "--save-sampler", str(saved), "--quiet"]
+    assert main(argv) == 0
+    sampler = GFlowNetSampler.load(saved)
+    draws = sampler.sample(10, seed=0)
+    assert draws.shape == (10, 5, 5)
+    assert np.array_equal(draws, sampler.sample(10, seed=0))
+
+
+def test_save_sampler_needs_a_saveable_sampler(tmp_path, csv_path, capsys):
+    argv = ["fit", str(csv_path), "--out", str(tmp_path / "p.npz"),
+            "--save-sampler", str(tmp_path / "x.pt"), "--quiet"]
+    assert main(argv) == 2
+    assert "gfn" in capsys.readouterr().err
