@@ -34,6 +34,7 @@ from causalpost.knowledge import BackgroundKnowledge
 from causalpost.samplers._chains import ChainResult, progress_every
 from causalpost.samplers._dag_from_order import CompiledTable
 from causalpost.samplers._mcmc_base import MCMCBase
+from causalpost.samplers._numba_partition import run_level_chain_numba
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.samplers.partition_mcmc import dag_levels
 from causalpost.scores import GraphPrior
@@ -144,7 +145,13 @@ def _rank_of(adjacency: np.ndarray) -> np.ndarray:
 
 
 def run_order_chain(payload: OrderPayload, seed, plan, progress) -> ChainResult:
-    """Run one order-MCMC chain (a top-level function, safe for spawned workers)."""
+    """Run one order-MCMC chain (a top-level function, safe for spawned workers),
+    compiled with numba (:mod:`causalpost.samplers._numba_partition`)."""
+    return run_level_chain_numba(payload, seed, plan, progress, partition=False)
+
+
+def run_order_chain_python(payload: OrderPayload, seed, plan, progress) -> ChainResult:
+    """The order chain as a Python loop: the reference for the compiled one (tests)."""
     rng = np.random.default_rng(seed)
     ct = payload.compiled
     d = ct.n_nodes

@@ -16,6 +16,9 @@ neighbours, with Hastings ratio the ratio of neighbourhood sizes) and *swap*
 (exchange two nodes of different parts, or of adjacent parts; symmetric) and
 *node* moves (one node joins another part or opens a new one; symmetric).
 
+The chain loop and the DAG draws run compiled with numba
+(:mod:`causalpost.samplers._numba_partition`); the Python loop here is their reference.
+
 References
 ----------
 Kuipers, J. & Moffa, G. (2017). Partition MCMC for inference on acyclic
@@ -34,6 +37,7 @@ from causalpost.knowledge import BackgroundKnowledge
 from causalpost.samplers._chains import ChainResult, progress_every
 from causalpost.samplers._dag_from_order import CompiledTable
 from causalpost.samplers._mcmc_base import MCMCBase
+from causalpost.samplers._numba_partition import run_level_chain_numba
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import GraphPrior
 
@@ -185,11 +189,14 @@ def _pick(rng: np.random.Generator, n: int) -> int:
     return min(int(rng.random() * n), n - 1)
 
 
-def _split_join(part: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-    """A uniform split / join neighbour and the log Hastings ratio."""
+def _split_join(part: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray | None, float]:
+    """A uniform split / join neighbour and the log Hastings ratio (``None`` and 0 when
+    there is none: one node)."""
     lst = part.tolist()
     sizes = _sizes(lst)
     n_here = _n_split_join(sizes)
+    if n_here == 0:
+        return None, 0.0
     r = rng.random() * n_here
     m = len(sizes)
     if r < m - 1:
@@ -262,7 +269,13 @@ def _node_move(part: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
 
 
 def run_partition_chain(payload: PartitionPayload, seed, plan, progress) -> ChainResult:
-    """Run one partition-MCMC chain (a top-level function, safe for spawned workers)."""
+    """Run one partition-MCMC chain (a top-level function, safe for spawned workers),
+    compiled with numba (:mod:`causalpost.samplers._numba_partition`)."""
+    return run_level_chain_numba(payload, seed, plan, progress, partition=True)
+
+
+def run_partition_chain_python(payload: PartitionPayload, seed, plan, progress) -> ChainResult:
+    """The partition chain as a Python loop: the reference for the compiled one (tests)."""
     rng = np.random.default_rng(seed)
     ct = payload.compiled
     d = ct.n_nodes

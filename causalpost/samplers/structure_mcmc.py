@@ -6,6 +6,10 @@ new-edge reversal, which resamples the parents of both end points of an
 edge (see :mod:`causalpost.samplers._structure_kernel`). Its stationary
 distribution is the DAG posterior under the score table's graph prior.
 
+The chain loop runs compiled with numba
+(:mod:`causalpost.samplers._numba_structure`, same moves and Hastings ratios)
+up to 62 nodes, and as the Python loop over the kernel above past that.
+
 References
 ----------
 Madigan, D. & York, J. (1995). Bayesian graphical models for discrete data.
@@ -28,6 +32,8 @@ from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.samplers._chains import ChainResult, progress_every
 from causalpost.samplers._mcmc_base import MCMCBase
+from causalpost.samplers._numba_common import MAX_NUMBA_NODES
+from causalpost.samplers._numba_structure import run_structure_chain_numba
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import GraphPrior
 
@@ -136,7 +142,15 @@ class StructureMCMC(MCMCBase):
 
 
 def run_structure_chain(kernel: StructureKernel, seed, plan, progress) -> ChainResult:
-    """Run one structure-MCMC chain (a top-level function, safe for spawned workers)."""
+    """Run one structure-MCMC chain (a top-level function, safe for spawned workers):
+    compiled with numba up to 62 nodes, else the Python loop below."""
+    if kernel.n_nodes <= MAX_NUMBA_NODES:
+        return run_structure_chain_numba(kernel, seed, plan, progress)
+    return run_structure_chain_python(kernel, seed, plan, progress)
+
+
+def run_structure_chain_python(kernel: StructureKernel, seed, plan, progress) -> ChainResult:
+    """The structure chain as a Python loop (the reference for the compiled one)."""
     rng = np.random.default_rng(seed)
     state = kernel.initial_state(rng if kernel.greedy_start else None)
     d = kernel.n_nodes

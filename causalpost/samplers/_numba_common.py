@@ -1,0 +1,280 @@
+"""Flat score-table arrays and bit helpers shared by the compiled (numba) MCMC kernels.
+
+The Python kernels read a :class:`~causalpost.scores.ScoreTable` through dicts
+and Python-int bitsets; the compiled kernels read the same table flattened
+into int64 / float64 arrays, with graphs held as int64 parent bitmasks (so
+at most :data:`MAX_NUMBA_NODES` nodes). Per node, the table's parent sets
+appear twice: sorted by mask (for look-ups by binary search) and sorted by
+score, best first (for drawing a parent set in proportion to its weight:
+a scan from the best entry stops as soon as the entries left cannot change
+the running sum in double precision).
+
+Randomness: the kernels take the chain's :class:`numpy.random.Generator`
+(numba compiles its methods and shares its state), so there is no global
+random state and a chain's draws depend only on its seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from causalpost.scores import ScoreTable
+
+__all__ = ["MAX_NUMBA_NODES", "FlatTable", "flat_table"]
+
+MAX_NUMBA_NODES = 62
+MAX_SUBSET_SUMS = 1 << 22  # subset sums are built when all nodes' together are no more
+# indices into the tuple of arrays the kernels take (see FlatTable.arrays)
+OFF, LKM, LKS, DSM, DSS, DSW, CAND, NCAND, POS, F, FOFF, DW = range(12)
+
+
+@dataclass(frozen=True)
+class FlatTable:
+    """A score table as flat arrays (all per-node slices run ``off[j]:off[j + 1]``).
+
+    Attributes
+    ----------
+    cand : numpy.ndarray, shape (n_nodes, c_max)
+        Candidate parents, padded with ``n_nodes``.
+    n_cand : numpy.ndarray, shape (n_nodes,)
+    pos : numpy.ndarray, shape (n_nodes, n_nodes)
+        ``pos[j, i]``: the candidate bit of ``i`` for node ``j`` (0 if not a candidate).
+    off : numpy.ndarray, shape (n_nodes + 1,)
+    lk_masks, lk_scores : numpy.ndarray
+        Entries sorted by candidate mask.
+    ds_masks, ds_scores, ds_weights : numpy.ndarray
+        Entries sorted by score, best first (``-inf`` last), and ``exp(score - best)``.
+    f, f_off : numpy.ndarray
+        Subset sums (see :mod:`causalpost.samplers._dag_from_order`), node j's from
+        ``f_off[j]``; empty when too large.
+    dense : numpy.ndarray
+        ``exp(score - best)`` indexed like ``f`` by candidate mask (0 where not in the
+        table); empty when all nodes' together would exceed :data:`MAX_SUBSET_SUMS`.
+    """
+
+    n_nodes: int
+    cand: np.ndarray
+    n_cand: np.ndarray
+    pos: np.ndarray
+    off: np.ndarray
+    lk_masks: np.ndarray
+    lk_scores: np.ndarray
+    ds_masks: np.ndarray
+    ds_scores: np.ndarray
+    ds_weights: np.ndarray
+    f: np.ndarray
+    f_off: np.ndarray
+    dense: np.ndarray
+
+    def arrays(self) -> tuple:
+        """The arrays in the order the kernels index them (``OFF`` ... ``DW``)."""
+        return (self.off, self.lk_masks, self.lk_scores, self.ds_masks, self.ds_scores,
+                self.ds_weights, self.cand, self.n_cand, self.pos, self.f, self.f_off,
+                self.dense)
+
+
+def flat_table(table: ScoreTable, subset_sums: np.ndarray | None = None,
+               subset_offsets: np.ndarray | None = None) -> FlatTable:
+    """Flatten a score table for the compiled kernels (needs ``n_nodes <= 62``).
+
+    Subset sums are taken as given (a :class:`CompiledTable`'s) or built when all
+    nodes' together hold at most :data:`MAX_SUBSET_SUMS` entries.
+    """
+    d = table.n_nodes
+    sizes = np.array([c.size for c in table.candidates], dtype=np.int64)
+    cand = np.full((d, max(int(sizes.max(initial=0)), 1)), d, dtype=np.int64)
+    pos = np.zeros((d, d), dtype=np.int64)
+    for j, c in enumerate(table.candidates):
+        cand[j, : c.size] = c
+        pos[j, c] = np.left_shift(np.int64(1), np.arange(c.size, dtype=np.int64))
+    lk_m, lk_s, ds_m, ds_s = [], [], [], []
+    for masks, scores in zip(table.masks, table.scores):
+        by_mask = np.argsort(masks, kind="stable")
+        by_score = np.argsort(-np.nan_to_num(scores, neginf=-np.finfo(float).max), kind="stable")
+        lk_m.append(masks[by_mask])
+        lk_s.append(scores[by_mask])
+        ds_m.append(masks[by_score])
+        ds_s.append(scores[by_score])
+    off = np.concatenate([[0], np.cumsum([m.size for m in lk_m])]).astype(np.int64)
+    weights = [np.exp(s - s[0]) if s.size and s[0] > -np.inf else np.zeros(s.size) for s in ds_s]
+    if subset_sums is None and int(np.sum(np.left_shift(1, sizes))) <= MAX_SUBSET_SUMS:
+        from causalpost.samplers._dag_from_order import _subset_sums
+
+        sums = [_subset_sums(m, s, int(c)) for m, s, c in zip(table.masks, table.scores, sizes)]
+        subset_offsets = np.cumsum([0] + [x.size for x in sums[:-1]]).astype(np.int64)
+        subset_sums = np.maximum(np.concatenate(sums), -1e300)
+    dense = np.zeros(0)
+    if subset_sums is None:
+        subset_sums, subset_offsets = np.zeros(0), np.zeros(d, dtype=np.int64)
+    elif int(np.sum(np.left_shift(1, sizes))) <= MAX_SUBSET_SUMS:
+        dense = np.zeros(subset_sums.size)
+        for j in range(d):
+            dense[subset_offsets[j] + ds_m[j]] = weights[j]
+    cat = np.concatenate
+    return FlatTable(d, cand, sizes, pos, off, cat(lk_m).astype(np.int64),
+                     cat(lk_s).astype(np.float64), cat(ds_m).astype(np.int64),
+                     cat(ds_s).astype(np.float64), cat(weights).astype(np.float64),
+                     np.ascontiguousarray(subset_sums, dtype=np.float64),
+                     np.asarray(subset_offsets, dtype=np.int64), dense)
+
+
+@njit(cache=True)
+def pick(rng, n):
+    """A uniform integer in [0, n)."""
+    k = int(rng.random() * n)
+    return k if k < n else n - 1
+
+
+@njit(cache=True)
+def popcount(x):
+    """Number of set bits of a non-negative int64."""
+    x = x - ((x >> 1) & 0x5555555555555555)
+    x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333)
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0F
+    return (x * 0x0101010101010101) >> 56 & 0xFF
+
+
+@njit(cache=True)
+def lowbit_index(x):
+    """Index of the lowest set bit of a positive int64."""
+    return popcount((x & -x) - 1)
+
+
+@njit(cache=True)
+def lookup(off, lk_masks, lk_scores, node, mask):
+    """Score of ``node``'s parent set ``mask`` (candidate bits), NaN when not in the table."""
+    lo, hi = off[node], off[node + 1]
+    k = lo + np.searchsorted(lk_masks[lo:hi], mask)
+    if k < hi and lk_masks[k] == mask:
+        return lk_scores[k]
+    return np.nan
+
+
+@njit(cache=True)
+def set_log_z(tab, node, bad, must):
+    """Log of the summed weight of ``node``'s parent sets avoiding the candidate bits
+    ``bad`` and (when ``must`` is nonzero) meeting ``must``; ``-inf`` when there is none.
+
+    With subset sums ``F`` this is ``F[A]`` or ``log(exp F[A] - exp F[A - must])`` for
+    the allowed set ``A``; where the difference loses more than six digits, or without
+    subset sums, it is summed over the table instead.
+    """
+    full = (np.int64(1) << tab[NCAND][node]) - 1
+    allowed = full & ~bad
+    if must != 0 and (allowed & must) == 0:
+        return -np.inf
+    f = tab[F]
+    if f.size > 0:
+        base = tab[FOFF][node]
+        fa = f[base + allowed]
+        if fa < -1e299:
+            return -np.inf
+        if must == 0:
+            return fa
+        r = np.exp(f[base + (allowed & ~must)] - fa)
+        if r < 1.0 - 1e-6:
+            return fa + np.log1p(-r)
+    return _scan_log_z(tab, node, bad, must)
+
+
+@njit(cache=True)
+def _scan_log_z(tab, node, bad, must):
+    off, masks, scores, weights = tab[OFF], tab[DSM], tab[DSS], tab[DSW]
+    lo, hi = off[node], off[node + 1]
+    acc = 0.0
+    for k in range(lo, hi):
+        m = masks[k]
+        if (m & bad) == 0 and (must == 0 or (m & must) != 0):
+            acc += weights[k]
+    if acc > 1e-280:
+        return scores[lo] + np.log(acc)
+    top = -np.inf  # far below the node's best: sum relative to the best allowed set
+    for k in range(lo, hi):
+        m = masks[k]
+        if (m & bad) == 0 and (must == 0 or (m & must) != 0):
+            if top == -np.inf:
+                top = scores[k]
+                if top == -np.inf:
+                    return -np.inf
+            acc += np.exp(scores[k] - top)
+    if top == -np.inf:
+        return -np.inf
+    return top + np.log(acc)
+
+
+@njit(cache=True)
+def set_draw(tab, node, bad, must, log_z, rng):
+    """One parent set ``(mask, score)`` of those counted by :func:`set_log_z`, drawn in
+    proportion to its weight; ``log_z`` as it returned.
+
+    Scans the allowed set's submasks in the dense weights when they are few (at most an
+    eighth of the node's table), else the node's table best first.
+    """
+    off, masks, scores, weights = tab[OFF], tab[DSM], tab[DSS], tab[DSW]
+    lo, hi = off[node], off[node + 1]
+    allowed = ((np.int64(1) << tab[NCAND][node]) - 1) & ~bad
+    gap = log_z - scores[lo]
+    u = rng.random()
+    acc = 0.0
+    if tab[DW].size > 0 and gap > -600.0 and (np.int64(8) << popcount(allowed)) <= hi - lo:
+        u *= np.exp(gap)
+        dense, base = tab[DW], tab[FOFF][node]
+        sub, last = allowed, np.int64(-1)
+        while True:
+            if must == 0 or (sub & must) != 0:
+                w = dense[base + sub]
+                if w > 0:
+                    last = sub
+                    acc += w
+                    if acc > u:
+                        break
+            if sub == 0:
+                break
+            sub = (sub - 1) & allowed
+        return last, lookup(off, tab[LKM], tab[LKS], node, last)
+    last = -1
+    if gap > -600.0:
+        u *= np.exp(gap)
+        for k in range(lo, hi):
+            m = masks[k]
+            if (m & bad) == 0 and (must == 0 or (m & must) != 0) and weights[k] > 0:
+                last = k
+                acc += weights[k]
+                if acc > u:
+                    break
+        return masks[last], scores[last]
+    for k in range(lo, hi):
+        m = masks[k]
+        if (m & bad) == 0 and (must == 0 or (m & must) != 0):
+            w = np.exp(scores[k] - log_z)
+            if w > 0:
+                last = k
+                acc += w
+                if acc > u:
+                    break
+    return masks[last], scores[last]
+
+
+@njit(cache=True)
+def local_to_global(cand, node, local):
+    """Global parent bitmask of a candidate mask of ``node``."""
+    out = np.int64(0)
+    x = local
+    while x:
+        k = lowbit_index(x)
+        out |= np.int64(1) << cand[node, k]
+        x &= x - 1
+    return out
+
+
+@njit(cache=True)
+def global_to_local(cand, n_cand, node, parents):
+    """Candidate mask of ``node`` of the global nodes in ``parents``."""
+    out = np.int64(0)
+    for k in range(n_cand[node]):
+        if (parents >> cand[node, k]) & 1:
+            out |= np.int64(1) << k
+    return out
