@@ -8,7 +8,7 @@ True
 from __future__ import annotations
 
 from causalpost import samplers
-from causalpost.api import fit
+from causalpost.api import fit, make_sampler
 from causalpost.data import Dataset, from_numpy, from_pandas, load_csv
 from causalpost.errors import (
     CausalpostError,
@@ -40,6 +40,7 @@ __all__ = [
     "from_numpy",
     "from_pandas",
     "load_csv",
+    "make_sampler",
     "samplers",
 ]
 

@@ -14,7 +14,7 @@ from causalpost.posterior import Posterior
 from causalpost.samplers import get_sampler
 from causalpost.scores import GraphPrior
 
-__all__ = ["fit"]
+__all__ = ["fit", "make_sampler"]
 
 
 def fit(
@@ -70,9 +70,42 @@ def fit(
     """
     if isinstance(data, pd.DataFrame):
         data = from_pandas(data)
+    sampler_obj = make_sampler(
+        sampler, score=score, score_options=score_options, prior=prior, knowledge=knowledge,
+        max_parents=max_parents, n_draws=n_draws, seed=seed, quiet=quiet, **sampler_options)
+    return sampler_obj.fit(data).posterior_
+
+
+def make_sampler(
+    sampler: str = "exact",
+    *,
+    n_draws: int | None = None,
+    **options,
+):
+    """An unfitted sampler by name, with its options checked (what :func:`fit` uses).
+
+    Use it to keep the sampler object, e.g. to save a trained GFlowNet.
+
+    Parameters
+    ----------
+    sampler : str
+        A name registered in ``causalpost.samplers.SAMPLERS``.
+    n_draws : int, optional
+        Passed on only to samplers that take it (``exact`` does not).
+    **options
+        Constructor options (score, prior, knowledge, seed, quiet, ...).
+
+    Raises
+    ------
+    CausalpostError
+        For an unknown sampler, ``n_draws < 1`` or an option the sampler does not take.
+
+    Examples
+    --------
+    >>> make_sampler("exact", seed=0)._posterior is None
+    True
+    """
     cls = get_sampler(sampler)
-    options = dict(score=score, score_options=score_options, prior=prior, knowledge=knowledge,
-                   max_parents=max_parents, seed=seed, quiet=quiet, **sampler_options)
     accepted = inspect.signature(cls).parameters
     if n_draws is not None:
         if n_draws < 1:
@@ -82,4 +115,4 @@ def fit(
     unknown = sorted(k for k in options if k not in accepted)
     if unknown:
         raise CausalpostError(f"sampler {sampler!r} does not take option(s) {unknown}")
-    return cls(**options).fit(data).posterior_
+    return cls(**options)

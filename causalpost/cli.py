@@ -115,6 +115,7 @@ def _extra_commands():
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     import causalpost as cp
+    from causalpost.api import make_sampler
 
     kinds = {c: "discrete" for c in args.discrete}
     kinds.update({c: "continuous" for c in args.continuous})
@@ -134,30 +135,18 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     fit_kwargs = dict(sampler=args.sampler, score=args.score, score_options=score_options or None,
                       prior=args.prior, knowledge=knowledge, max_parents=args.max_parents,
                       n_draws=args.n_draws, seed=args.seed, quiet=args.quiet, **options)
+    sampler = make_sampler(**fit_kwargs)
+    if args.save_sampler and not hasattr(sampler, "save"):
+        raise CausalpostError("--save-sampler needs a sampler that can be saved (gfn)")
+    posterior = sampler.fit(data).posterior_
     if args.save_sampler:
-        posterior = _fit_and_save_sampler(data, fit_kwargs, args.save_sampler)
-    else:
-        posterior = cp.fit(data, **fit_kwargs)
+        sampler.save(args.save_sampler)
     posterior.save(args.out)
     if args.json:
         print(json.dumps(_summary(posterior, 5)))
     else:
         print(f"wrote {args.out}: {posterior}")
     return EXIT_OK
-
-
-def _fit_and_save_sampler(data, fit_kwargs: dict, path: str):
-    from causalpost.samplers import get_sampler
-
-    cls = get_sampler(fit_kwargs.pop("sampler"))
-    if not hasattr(cls, "save"):
-        raise CausalpostError("--save-sampler needs a sampler that can be saved (gfn)")
-    n_draws = fit_kwargs.pop("n_draws")
-    if n_draws is not None:
-        fit_kwargs["n_draws"] = n_draws
-    sampler = cls(**fit_kwargs).fit(data)
-    sampler.save(path)
-    return sampler.posterior_
 
 
 def _summary(posterior, top: int) -> dict:
