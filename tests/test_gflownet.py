@@ -19,6 +19,10 @@ from causalpost.samplers._common import prepare_problem
 from causalpost.samplers.exact import exact_log_weights
 from causalpost.samplers.gflownet import DAGEnv, GFlowNetSampler, NodePolicy, policy_log_probs
 
+# Every device torch can use here: CI has only the CPU; on a GPU machine the same
+# tests also run on CUDA (``pytest tests/test_gflownet.py`` there).
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _few_threads():
@@ -89,18 +93,20 @@ def test_exact_distribution_of_a_policy_matches_its_draws(data3):
     np.testing.assert_allclose(freq, np.exp(log_q), atol=0.015)
 
 
-def test_trained_sampler_matches_exact_edge_marginals(data4):
+@pytest.mark.parametrize("device", DEVICES)
+def test_trained_sampler_matches_exact_edge_marginals(data4, device):
     masks, log_w = exact_log_weights(_table(data4))
     exact = _edge_marginals(log_w, masks)
     gfn = GFlowNetSampler(n_steps=800, batch_size=64, n_draws=4000, width=32, n_layers=1,
-                          seed=0, quiet=True, parameters=False).fit(data4)
+                          seed=0, quiet=True, parameters=False, device=device).fit(data4)
     learned = _edge_marginals(policy_log_probs(gfn.policy_, gfn.env_, masks), masks)
     assert np.abs(learned - exact).max() < 0.05
     drawn = gfn.posterior_.edge_probs.to_numpy()
     assert np.abs(drawn - exact).max() < 0.05
 
 
-def test_draws_are_acyclic_and_honour_knowledge(data4):
+@pytest.mark.parametrize("device", DEVICES)
+def test_draws_are_acyclic_and_honour_knowledge(data4, device):
     names = list(data4.names)
     knowledge = cp.BackgroundKnowledge(
         forbidden=frozenset({(names[0], names[1])}),
@@ -108,7 +114,8 @@ def test_draws_are_acyclic_and_honour_knowledge(data4):
         tiers=((names[3],), (names[0],)),
     )
     gfn = GFlowNetSampler(knowledge=knowledge, max_parents=2, n_steps=300, n_draws=500,
-                          width=16, n_layers=1, n_heads=2, seed=0, quiet=True).fit(data4)
+                          width=16, n_layers=1, n_heads=2, seed=0, quiet=True,
+                          device=device).fit(data4)
     adj = gfn.posterior_.adjacency
     assert is_acyclic(adj).all()
     assert not adj[:, 0, 1].any()  # forbidden
@@ -122,26 +129,30 @@ def test_draws_are_acyclic_and_honour_knowledge(data4):
     assert np.exp(log_q).sum() == pytest.approx(1.0, abs=1e-5)
 
 
-def test_same_seed_same_draws(data3):
+@pytest.mark.parametrize("device", DEVICES)
+def test_same_seed_same_draws(data3, device):
     def fit(seed):
         return GFlowNetSampler(n_steps=60, n_draws=200, width=16, n_layers=1, n_heads=2,
-                               seed=seed, quiet=True).fit(data3)
+                               seed=seed, quiet=True, device=device).fit(data3)
 
     first, again, other = fit(7).posterior_, fit(7).posterior_, fit(8).posterior_
     np.testing.assert_array_equal(first.adjacency, again.adjacency)
     assert not np.array_equal(first.adjacency, other.adjacency)
 
 
-def test_save_load_gives_the_same_samples(data3, tmp_path):
+@pytest.mark.parametrize("device", DEVICES)
+def test_save_load_gives_the_same_samples(data3, tmp_path, device):
     gfn = GFlowNetSampler(n_steps=60, n_draws=50, width=32, n_layers=1, seed=0,
-                          quiet=True).fit(data3)
+                          quiet=True, device=device).fit(data3)
     path = tmp_path / "gfn.pt"
     gfn.save(path)
-    loaded = GFlowNetSampler.load(path)
+    loaded = GFlowNetSampler.load(path, device=device)
     np.testing.assert_array_equal(loaded.sample(300, seed=4), gfn.sample(300, seed=4))
     for (name, a), b in zip(gfn.policy_.state_dict().items(),
                             loaded.policy_.state_dict().values()):
         assert torch.equal(a, b), name
+    on_cpu = GFlowNetSampler.load(path, device="cpu")  # a GPU-trained policy loads anywhere
+    assert is_acyclic(on_cpu.sample(50, seed=0)).all()
     post = loaded.draw_posterior(data3, n_draws=20, seed=0)
     assert post.n_draws == 20 and is_acyclic(post.adjacency).all()
     with pytest.raises(NotFittedError):
