@@ -80,6 +80,10 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="treat these columns as continuous")
     fit.add_argument("--design", help="an agent design (JSON) whose constraints to apply")
     fit.add_argument("--n-chains", type=int, help="MCMC chains (run in parallel)")
+    fit.add_argument("--search-space", choices=["auto", "full", "pc", "best", "pcor", "hybrid"],
+                     help="MCMC candidate parents (default auto: full while small, else hybrid)")
+    fit.add_argument("--anneal", type=float,
+                     help="order/partition MCMC: starting power of annealed burn-in (1: off)")
     fit.add_argument("--gfn-steps", type=int, help="GFlowNet training steps")
     fit.add_argument("--device", help="torch device for the GFlowNet: cpu or cuda")
     fit.add_argument("--save-sampler", help="save the trained GFlowNet sampler here")
@@ -130,7 +134,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         score_options["standardize"] = False
     if args.ess is not None:
         score_options["ess"] = args.ess
-    options = {"n_chains": args.n_chains, "n_steps": args.gfn_steps, "device": args.device}
+    options = {"n_chains": args.n_chains, "n_steps": args.gfn_steps, "device": args.device,
+               "search_space": args.search_space, "anneal": args.anneal}
     options = {k: v for k, v in options.items() if v is not None}
     fit_kwargs = dict(sampler=args.sampler, score=args.score, score_options=score_options or None,
                       prior=args.prior, knowledge=knowledge, max_parents=args.max_parents,

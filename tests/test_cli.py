@@ -121,3 +121,16 @@ def test_save_sampler_needs_a_saveable_sampler(tmp_path, csv_path, capsys):
             "--save-sampler", str(tmp_path / "x.pt"), "--quiet"]
     assert main(argv) == 2
     assert "gfn" in capsys.readouterr().err
+
+
+def test_search_space_and_anneal_reach_the_mcmc_sampler(tmp_path, csv_path, capsys):
+    from causalpost.posterior import Posterior
+
+    out = tmp_path / "p.npz"
+    argv = ["fit", str(csv_path), "--out", str(out), "--sampler", "partition", "--n-draws", "50",
+            "--search-space", "pcor", "--anneal", "0.1", "--n-chains", "1", "--quiet"]
+    assert main(argv) == 0
+    assert Posterior.load(out).diagnostics["search_space"] == "pcor"
+    bad = argv[:-3] + ["--anneal", "2", "--quiet"]
+    assert main(bad) == 2
+    assert "anneal" in capsys.readouterr().err

@@ -288,3 +288,109 @@ def test_candidate_parents_and_expansion(data5):
     assert changed and sum(c.size for c in grown) > 0
     assert candidate_parents(problem, "full") is None
 
+
+
+# ---- annealed burn-in ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sampler", [PartitionMCMC, OrderMCMC])
+def test_annealed_burn_in_leaves_the_target_unchanged(data5, exact5, sampler):
+    """Annealing acts during burn-in only: the draws still match the exact answer."""
+    if sampler is OrderMCMC:
+        table = prepare_problem(data5, None, None, None, None, None).table()
+        reference, opts = _order_modular_reference(table), dict(n_draws=4000, thin=5)
+    else:
+        reference, opts = exact5, dict(n_draws=40_000, thin=10)
+    post = sampler(anneal=0.01, burn_in=20_000, n_chains=1, seed=0, **opts,
+                   **FAST).fit(data5).posterior_
+    assert np.abs(post.edge_prob_matrix - reference).max() < 0.03
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_iter=st.integers(1, 5000), burn_frac=st.floats(0, 1),
+       power=st.sampled_from([0.001, 0.01, 0.5, 1.0]), chunk=st.integers(1, 700))
+def test_annealed_chunks_cover_the_chain_and_cool_monotonically(n_iter, burn_frac, power,
+                                                                 chunk):
+    from causalpost.samplers._numba_partition import annealed_chunks
+
+    burn_in = int(burn_frac * n_iter)
+    spans = list(annealed_chunks(n_iter, burn_in, power, chunk))
+    starts = [t0 for t0, _, _ in spans]
+    ends = [t1 for _, t1, _ in spans]
+    assert starts[0] == 0 and ends[-1] == n_iter and starts[1:] == ends[:-1]
+    betas = [b for _, _, b in spans]
+    assert all(power <= b <= 1 for b in betas) and betas == sorted(betas)
+    cool = int(0.8 * burn_in)
+    assert all(b == 1.0 for t0, _, b in spans if t0 >= cool)  # sampling at the target
+    if power < 1 and cool > 0:
+        assert betas[0] == pytest.approx(power)
+
+
+def test_anneal_option_is_checked_and_auto_is_off_on_small_problems(data5):
+    with pytest.raises(CausalpostError, match="anneal"):
+        PartitionMCMC(anneal=0.0, **FAST).fit(data5)
+    with pytest.raises(CausalpostError, match="anneal"):
+        OrderMCMC(anneal="hot", **FAST).fit(data5)
+    problem = prepare_problem(data5, None, None, None, None, None)
+    assert PartitionMCMC(burn_in=10**6)._anneal_power(problem) == 1.0  # full space
+    restricted = PartitionMCMC(search_space="pcor", burn_in=10**6)
+    assert restricted._anneal_power(problem) == 0.01
+    assert PartitionMCMC(search_space="pcor", burn_in=1000)._anneal_power(problem) == 1.0
+
+
+# ---- partial-correlation search spaces ----------------------------------------------------
+
+
+def test_partial_correlations_equal_residual_correlations():
+    """Partial correlation of i, j given the rest = correlation of their residuals after
+    least-squares regression on the rest (the definition), up to the small ridge."""
+    from causalpost.samplers._search_space import partial_correlations
+
+    bench = linear_gaussian(6, 5000, seed=3, noise_sd=1.0)
+    x = np.asarray(bench.data.values, dtype=float)
+    x = (x - x.mean(0)) / x.std(0)
+    got = partial_correlations(bench.data)
+    for i, j in itertools.combinations(range(6), 2):
+        rest = np.delete(x, [i, j], axis=1)
+        resid = [x[:, k] - rest @ np.linalg.lstsq(rest, x[:, k], rcond=None)[0] for k in (i, j)]
+        want = abs(np.corrcoef(resid[0], resid[1])[0, 1])
+        assert got[i, j] == pytest.approx(want, abs=0.02)
+        assert got[i, j] == got[j, i]
+    assert np.all(np.diag(got) == 0)
+
+
+def test_pcor_and_hybrid_spaces_hold_the_true_parents():
+    """With edge weights away from zero, each node's largest partial correlations are its
+    Markov blanket (parents, children, co-parents), so they hold every parent."""
+    rng = np.random.default_rng(5)
+    d, n_obs = 20, 4000
+    truth = np.triu(rng.random((d, d)) < 0.12, k=1)
+    weights = truth * rng.uniform(0.5, 1.0, (d, d)) * rng.choice([-1, 1], (d, d))
+    x = np.zeros((n_obs, d))
+    for j in range(d):
+        x[:, j] = x @ weights[:, j] + rng.normal(size=n_obs)
+    data = cp.from_numpy(x, [f"X{j}" for j in range(d)])
+    blanket = [set(np.flatnonzero(truth[:, j])) | set(np.flatnonzero(truth[j]))
+               | {int(s) for c in np.flatnonzero(truth[j]) for s in np.flatnonzero(truth[:, c])}
+               - {j} for j in range(d)]
+    k = max(len(b) for b in blanket)
+    problem = prepare_problem(data, None, None, None, None, None)
+    pcor = candidate_parents(problem, "pcor", max_candidates=k)
+    hybrid = candidate_parents(problem, "hybrid", max_candidates=k)
+    pc = candidate_parents(problem, "pc")
+    assert all(c.size == k and j not in c for j, c in enumerate(pcor))
+    assert all(b <= set(c.tolist()) for b, c in zip(blanket, pcor))
+    for j, (h, p) in enumerate(zip(hybrid, pc)):
+        assert j not in h and h.size <= max(16, k)
+        assert blanket[j] <= set(h.tolist())
+        if p.size + k <= 16:
+            assert set(p.tolist()) <= set(h.tolist())
+
+
+def test_pcor_needs_continuous_data_and_hybrid_falls_back_to_pc(discrete_data):
+    problem = prepare_problem(discrete_data, None, None, None, None, None)
+    with pytest.raises(CausalpostError, match="continuous"):
+        candidate_parents(problem, "pcor")
+    hybrid = candidate_parents(problem, "hybrid")
+    pc = candidate_parents(problem, "pc")
+    assert [c.tolist() for c in hybrid] == [c.tolist() for c in pc]

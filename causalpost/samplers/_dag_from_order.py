@@ -59,7 +59,7 @@ class CompiledTable:
         if max(sizes, default=0) > MAX_CANDIDATES:
             raise GraphTooLargeError(
                 f"a node has {max(sizes)} candidate parents; order and partition MCMC allow "
-                f"at most {MAX_CANDIDATES} (use search_space='pc' or 'best')"
+                f"at most {MAX_CANDIDATES} (use search_space='hybrid', 'pc' or 'best')"
             )
         c_max = max(max(sizes, default=0), 1)
         self.cand = np.full((d, c_max), d, dtype=np.int64)

@@ -21,6 +21,9 @@ __all__ = ["AUTO_FULL_SETS", "MCMCBase"]
 # "auto" search space: every node a candidate while a node has at most this many parent sets
 AUTO_FULL_SETS = 70_000
 MAX_TABLE_SETS = 5_000_000
+# anneal="auto": starting power, and the shortest burn-in that cools slowly enough
+AUTO_ANNEAL = 0.01
+ANNEAL_MIN_BURN_IN = 500_000
 
 
 class MCMCBase:
@@ -65,7 +68,7 @@ class MCMCBase:
         ------
         GraphTooLargeError
             When the score table would be too large (lower ``max_parents`` or
-            use ``search_space="pc"`` / ``"best"``).
+            use ``search_space="hybrid"`` / ``"pc"`` / ``"best"``).
         """
         if not self.disagreement_tol > 0:
             raise CausalpostError(f"disagreement_tol must be > 0, got {self.disagreement_tol}")
@@ -111,13 +114,27 @@ class MCMCBase:
             return space
         n = problem.data.n_nodes - 1
         n_sets = sum(comb(n, k) for k in range(problem.max_parents + 1))
-        return "full" if n_sets <= AUTO_FULL_SETS else "pc"
+        return "full" if n_sets <= AUTO_FULL_SETS else "hybrid"
 
     def _start_kernel(self, problem: Problem, table: ScoreTable) -> StructureKernel | None:
         """A structure kernel for hill-climbing each chain's start (None for ``"empty"``)."""
         if self.start not in ("greedy", "empty"):
             raise CausalpostError(f"start must be 'greedy' or 'empty', got {self.start!r}")
         return StructureKernel(table, problem.required) if self.start == "greedy" else None
+
+    def _anneal_power(self, problem: Problem) -> float:
+        """The starting power of annealed burn-in (1.0: none), checked."""
+        power = getattr(self, "anneal", None)
+        if power == "auto":
+            plan = make_plan(self.n_draws, 1 if self.n_chains is None else int(self.n_chains),
+                             self.burn_in, self.thin, self._default_thin(problem.data.n_nodes))
+            long_enough = plan.burn_in >= ANNEAL_MIN_BURN_IN
+            return AUTO_ANNEAL if self._restricted(problem) and long_enough else 1.0
+        if power is None:
+            return 1.0
+        if not isinstance(power, int | float) or not 0 < power <= 1:
+            raise CausalpostError(f"anneal must be in (0, 1], 'auto' or None, got {power!r}")
+        return float(power)
 
     def _restricted(self, problem: Problem) -> bool:
         return self._space(problem) != "full"
@@ -132,7 +149,8 @@ class MCMCBase:
             raise GraphTooLargeError(
                 f"{problem.data.n_nodes} nodes with search_space={space!r} and max_parents="
                 f"{problem.max_parents} need {n_sets:.3g} parent sets per node; lower "
-                "max_parents or use search_space='pc' / 'best' with max_candidates")
+                "max_parents or use search_space='hybrid' / 'pc' / 'best' with "
+                "max_candidates")
         return problem.table(candidates)
 
     def _expand(self, problem, table, results) -> tuple[ScoreTable, bool]:

@@ -225,7 +225,7 @@ def _node_move(part, new, rng):
 
 @njit(cache=True)
 def run_partition(tab, part, score, swap_prob, node_prob, t0, t1, burn_in, thin, draws,
-                  scores, trace, rb, proposed, accepted, rng):
+                  scores, trace, rb, proposed, accepted, rng, beta=1.0):
     """Iterations ``t0 .. t1 - 1`` of a partition chain from ``part`` (updated in place)
     with score ``score``; returns the score at the end."""
     new = np.empty_like(part)
@@ -246,7 +246,7 @@ def run_partition(tab, part, score, swap_prob, node_prob, t0, t1, burn_in, thin,
         proposed[move] += 1
         new_score = state_score(tab, new, True) if ok else -np.inf
         if new_score > -np.inf:
-            log_ratio = new_score - score + log_q
+            log_ratio = beta * (new_score - score) + log_q
             if log_ratio >= 0 or rng.random() < np.exp(log_ratio):
                 part[:] = new
                 score = new_score
@@ -267,7 +267,7 @@ def _record(tab, level, score, partition, t, burn_in, thin, draws, scores, trace
 
 @njit(cache=True)
 def run_order(tab, rank, score, t0, t1, burn_in, thin, draws, scores, trace, rb, proposed,
-              accepted, rng):
+              accepted, rng, beta=1.0):
     """Iterations ``t0 .. t1 - 1`` of an order chain (swap two nodes' positions)."""
     d = rank.size
     new = np.empty_like(rank)
@@ -280,7 +280,7 @@ def run_order(tab, rank, score, t0, t1, burn_in, thin, draws, scores, trace, rb,
             new[:] = rank
             new[a], new[b] = rank[b], rank[a]
             new_score = state_score(tab, new, False)
-            log_ratio = new_score - score
+            log_ratio = beta * (new_score - score)
             if new_score > -np.inf and (log_ratio >= 0 or rng.random() < np.exp(log_ratio)):
                 rank[:] = new
                 score = new_score
@@ -290,6 +290,20 @@ def run_order(tab, rank, score, t0, t1, burn_in, thin, draws, scores, trace, rb,
 
 
 # ---- Python side -------------------------------------------------------------------------
+
+
+def annealed_chunks(n_iter: int, burn_in: int, power: float, chunk: int):
+    """``(t0, t1, beta)`` spans of a chain: while cooling (the first 80% of burn-in) the
+    inverse temperature ``beta`` rises geometrically from ``power`` to 1 over 100 spans;
+    afterwards, and always when ``power == 1``, spans of ``chunk`` iterations at 1."""
+    cool = int(0.8 * burn_in) if power < 1 else 0
+    step = max(1, min(chunk, cool // 100)) if cool else chunk
+    t0 = 0
+    while t0 < n_iter:
+        span = step if t0 < cool else chunk
+        t1 = min(t0 + span, n_iter)
+        yield t0, t1, (power ** (1 - t0 / cool) if t0 < cool else 1.0)
+        t0 = t1
 
 
 def run_level_chain_numba(payload, seed, plan, progress, partition: bool,
@@ -320,15 +334,14 @@ def run_level_chain_numba(payload, seed, plan, progress, partition: bool,
     names = ("split_join", "swap", "swap_adjacent", "node") if partition else ("swap",)
     proposed = np.zeros(len(names), dtype=np.int64)
     accepted = np.zeros(len(names), dtype=np.int64)
-    for t0 in range(0, plan.n_iter, chunk):
-        t1 = min(t0 + chunk, plan.n_iter)
+    for t0, t1, beta in annealed_chunks(plan.n_iter, plan.burn_in, payload.anneal, chunk):
         if partition:
             score = run_partition(tab, level, score, float(payload.swap_prob),
                                   float(payload.node_prob), t0, t1, plan.burn_in, plan.thin,
-                                  draws, scores, trace, rb, proposed, accepted, rng)
+                                  draws, scores, trace, rb, proposed, accepted, rng, beta)
         else:
             score = run_order(tab, level, score, t0, t1, plan.burn_in, plan.thin, draws,
-                              scores, trace, rb, proposed, accepted, rng)
+                              scores, trace, rb, proposed, accepted, rng, beta)
         if progress is not None:
             progress(t1 - t0)
     adjacency = np.zeros((plan.n_keep, d, d), dtype=np.uint8)

@@ -49,6 +49,7 @@ class OrderPayload:
     compiled: CompiledTable
     start: np.ndarray
     climber: StructureKernel | None = None
+    anneal: float = 1.0
 
 
 class OrderMCMC(MCMCBase):
@@ -65,11 +66,14 @@ class OrderMCMC(MCMCBase):
     start : {"greedy", "empty"}
         Each chain starts from the graph of required edges, hill-climbed to a
         local maximum of the score with its own seed (``"greedy"``), or as is.
-    search_space : {"auto", "full", "pc", "best"}
-        Candidate parents; at most 24 per node.
+    search_space : {"auto", "full", "pc", "best", "pcor", "hybrid"}
+        Candidate parents, at most 24 per node; ``"auto"`` as for
+        :class:`~causalpost.samplers.structure_mcmc.StructureMCMC`.
     max_candidates : int, optional
     expansions : int
         Rounds of BiDAG-style expansion of a restricted search space.
+    anneal : float or None
+        Annealed burn-in, as for :class:`~causalpost.samplers.partition_mcmc.PartitionMCMC`.
     disagreement_tol : float
 
     Attributes
@@ -113,6 +117,7 @@ class OrderMCMC(MCMCBase):
         search_space: str = "auto",
         max_candidates: int | None = None,
         expansions: int = 0,
+        anneal: float | str | None = "auto",
         disagreement_tol: float = 0.1,
         seed: int | np.random.Generator | None = None,
         quiet: bool = False,
@@ -122,7 +127,7 @@ class OrderMCMC(MCMCBase):
             score=score, score_options=score_options, prior=prior, knowledge=knowledge,
             max_parents=max_parents, n_draws=n_draws, n_chains=n_chains, n_workers=n_workers,
             burn_in=burn_in, thin=thin, start=start, search_space=search_space,
-            max_candidates=max_candidates, expansions=expansions,
+            max_candidates=max_candidates, expansions=expansions, anneal=anneal,
             disagreement_tol=disagreement_tol, seed=seed, quiet=quiet, parameters=parameters)
 
     def _default_thin(self, n_nodes: int) -> int:
@@ -130,7 +135,7 @@ class OrderMCMC(MCMCBase):
 
     def _payload(self, problem, table) -> OrderPayload:
         return OrderPayload(CompiledTable(table), _rank_of(problem.required),
-                            self._start_kernel(problem, table))
+                            self._start_kernel(problem, table), self._anneal_power(problem))
 
     def _chain_fn(self):
         return run_order_chain

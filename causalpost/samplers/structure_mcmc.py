@@ -65,11 +65,12 @@ class StructureMCMC(MCMCBase):
     start : {"greedy", "empty"}
         Each chain starts from the graph of required edges, hill-climbed to a
         local maximum of the score with its own seed (``"greedy"``), or as is.
-    search_space : {"auto", "full", "pc", "best"}
+    search_space : {"auto", "full", "pc", "best", "pcor", "hybrid"}
         Candidate parents (see :mod:`causalpost.samplers._search_space`);
-        ``"auto"`` is ``"full"`` while a node has at most 70,000 parent sets.
+        ``"auto"`` is ``"full"`` while a node has at most 70,000 parent sets,
+        else ``"hybrid"`` (PC skeleton plus the strongest partial correlations).
     max_candidates : int, optional
-        Cap on candidate parents per node for ``"pc"`` / ``"best"``.
+        Cap on candidate parents per node for ``"pc"`` / ``"best"`` / ``"pcor"`` / ``"hybrid"``.
     disagreement_tol : float
         Warn (:class:`~causalpost.errors.ChainDisagreementWarning`)
         when two chains' marginals of an edge differ by more than this.
