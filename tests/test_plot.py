@@ -250,13 +250,20 @@ def test_risk_bars_intervals_and_threshold() -> None:
     ax = fig.axes[0]
     bars = ax.patches
     assert sorted(b.get_width() for b in bars) == sorted(RISK["probability"])
-    red = colormaps["tab10"](3)[:3]
+    red, grey = colormaps["tab10"](3)[:3], (0.7, 0.7, 0.7)
+    protected = dict(zip(RISK["probability"], RISK["protected"]))
     for bar in bars:
-        assert np.allclose(bar.get_facecolor()[:3], red) == (bar.get_width() > 0.05)
+        p = bar.get_width()
+        assert np.allclose(bar.get_facecolor()[:3], red) == (p > 0.05 and protected[p])
+        assert np.allclose(bar.get_facecolor()[:3], grey) == (not protected[p])
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[-1] == "value of information on clicks"  # largest on top
     assert any(line.get_xdata()[0] == 0.05 for line in ax.get_lines())  # threshold
-    assert "2 of 4 above" in ax.get_title()
+    assert "1 of 2 protected above" in ax.get_title()
+    # with no protected row every row decides: red above the threshold
+    unprotected = plot.plot_risk(RISK.assign(protected=False), threshold=0.05)
+    reds = [np.allclose(b.get_facecolor()[:3], red) for b in unprotected.axes[0].patches]
+    assert reds == [b.get_width() > 0.05 for b in unprotected.axes[0].patches]
     renderer = rendered(fig)
     assert not overlaps([t.get_window_extent(renderer) for t in ax.get_yticklabels()])
     with pytest.raises(CausalpostError, match="lacks column"):

@@ -46,8 +46,10 @@ def plot_risk(
 ) -> Figure:
     """Posterior probability of each incentive as a bar with its interval.
 
-    Bars above ``threshold`` are red, the others green; protected nodes are
-    hatched; the estimate and interval of each bar are written on the right.
+    Rows that decide the verdict (the protected ones, or every row when none
+    is protected) are red above ``threshold`` and green at or below it; the
+    other rows are grey and protected rows are hatched. The estimate and
+    interval of each bar are written on the right.
 
     Parameters
     ----------
@@ -83,8 +85,10 @@ def plot_risk(
     own_figure = ax is None
     fig, ax = figure_axes(ax, (8.0, 1.4 + 0.4 * len(rows)))
     above = p > threshold
+    deciding = protected if protected.any() else np.ones_like(protected)
+    colours = np.where(deciding, np.where(above, "tab:red", "tab:green"), "0.7")
     y = np.arange(len(rows))
-    ax.barh(y, p, color=np.where(above, "tab:red", "tab:green"), alpha=0.75, height=0.6,
+    ax.barh(y, p, color=colours, alpha=0.75, height=0.6,
             hatch=["//" if pr else "" for pr in protected], edgecolor="0.25", linewidth=0.5)
     ax.errorbar(p, y, xerr=[np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)], fmt="none",
                 ecolor="black", elinewidth=1.0, capsize=3)
@@ -97,10 +101,11 @@ def plot_risk(
     ax.set_yticks(y, [_risk_label(r, with_decision) for r in rows.itertuples()])
     ax.set_xlim(0, 1)
     ax.set_xlabel("posterior probability of the incentive (whisker: interval)")
-    _risk_legend(ax, threshold, bool(protected.any()), own_figure)
+    _risk_legend(ax, threshold, bool(protected.any()), bool((~deciding).any()), own_figure)
     which = "" if with_decision else f" of decision {decisions[0]}"
-    ax.set_title(title or f"Incentive risk{which}: {int(above.sum())} of {len(rows)} "
-                 f"above the threshold {threshold:g}")
+    counted = "protected " if protected.any() else ""
+    ax.set_title(title or f"Incentive risk{which}: {int((above & deciding).sum())} of "
+                 f"{int(deciding.sum())} {counted}above the threshold {threshold:g}")
     return fig
 
 
@@ -109,13 +114,16 @@ def _risk_label(row: Any, with_decision: bool) -> str:
     return f"{kind} on {row.node}" + (f" ({row.decision})" if with_decision else "")
 
 
-def _risk_legend(ax: Axes, threshold: float, any_protected: bool, own_figure: bool) -> None:
+def _risk_legend(ax: Axes, threshold: float, any_protected: bool, any_other: bool,
+                 own_figure: bool) -> None:
     handles = [Patch(color="tab:red", alpha=0.75, label="above threshold"),
                Patch(color="tab:green", alpha=0.75, label="at or below threshold"),
                Line2D([], [], color="black", linestyle="--", label=f"threshold {threshold:g}")]
     if any_protected:
         handles.append(Patch(facecolor="white", edgecolor="0.25", hatch="//",
                              label="protected node"))
+    if any_other:
+        handles.append(Patch(color="0.7", alpha=0.75, label="not protected (no verdict)"))
     if own_figure:  # below the axes, out of the bars' way
         ax.figure.legend(handles=handles, loc="outside lower center", ncols=len(handles),
                          fontsize=8, frameon=False)
