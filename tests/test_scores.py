@@ -155,3 +155,16 @@ def test_erdos_renyi_prior_is_modular_and_normalized_over_edge_sets():
     with pytest.raises(cp.CausalpostError):
         GraphPrior("erdos_renyi", edge_prob=1.5)
     assert GraphPrior("erdos_renyi", expected_edges=3).edge_probability(4) == pytest.approx(0.5)
+
+
+def test_too_large_table_is_refused_before_enumeration():
+    """60 nodes with every parent set: counted (5.8e17 sets) and refused at once; before
+    the fix the sets were enumerated first, which exhausted memory."""
+    from causalpost.errors import GraphTooLargeError
+    from causalpost.samplers._common import prepare_problem
+
+    x = np.random.default_rng(0).normal(size=(80, 60))
+    problem = prepare_problem(cp.from_numpy(x, [f"X{i}" for i in range(60)]), None, None,
+                              None, None, None)
+    with pytest.raises(GraphTooLargeError, match="parent sets"):
+        problem.table()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from math import comb
 from typing import Protocol
 
 import numpy as np
@@ -140,12 +141,14 @@ def build_score_table(
             raise CausalpostError(
                 f"node {node} has {len(must)} required parents but max_parents={max_parents}"
             )
-        sets = _parent_sets(pool.size, must, max_parents)
-        if len(sets) > MAX_TABLE_ROWS:
+        n_sets = sum(comb(pool.size - len(must), k)
+                     for k in range(max_parents - len(must) + 1))
+        if n_sets > MAX_TABLE_ROWS:  # counted before anything is enumerated
             raise GraphTooLargeError(
-                f"node {node} would have {len(sets)} parent sets; lower max_parents "
+                f"node {node} would have {n_sets:.3g} parent sets; lower max_parents "
                 "or restrict the candidate parents"
             )
+        sets = _parent_sets(pool.size, must, max_parents)
         parent_tuples = [tuple(int(pool[k]) for k in s) for s in sets]
         local = score.local_scores(node, parent_tuples)
         sizes = np.array([len(s) for s in sets], dtype=np.int64)
