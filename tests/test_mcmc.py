@@ -326,16 +326,17 @@ def test_annealed_chunks_cover_the_chain_and_cool_monotonically(n_iter, burn_fra
         assert betas[0] == pytest.approx(power)
 
 
-def test_anneal_option_is_checked_and_auto_is_off_on_small_problems(data5):
+def test_anneal_option_is_checked_and_auto_needs_a_long_burn_in(data5):
     with pytest.raises(CausalpostError, match="anneal"):
         PartitionMCMC(anneal=0.0, **FAST).fit(data5)
     with pytest.raises(CausalpostError, match="anneal"):
         OrderMCMC(anneal="hot", **FAST).fit(data5)
     problem = prepare_problem(data5, None, None, None, None, None)
-    assert PartitionMCMC(burn_in=10**6)._anneal_power(problem) == 1.0  # full space
-    restricted = PartitionMCMC(search_space="pcor", burn_in=10**6)
-    assert restricted._anneal_power(problem) == 0.01
-    assert PartitionMCMC(search_space="pcor", burn_in=1000)._anneal_power(problem) == 1.0
+    assert PartitionMCMC(burn_in=10**6)._anneal_power(problem) == 0.01
+    assert OrderMCMC(search_space="pcor", burn_in=10**6)._anneal_power(problem) == 0.01
+    assert PartitionMCMC(burn_in=1000)._anneal_power(problem) == 1.0  # cools too fast
+    assert PartitionMCMC(n_draws=100, thin=10)._anneal_power(problem) == 1.0
+    assert PartitionMCMC(anneal=None, burn_in=10**6)._anneal_power(problem) == 1.0
 
 
 # ---- partial-correlation search spaces ----------------------------------------------------

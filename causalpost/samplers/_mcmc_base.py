@@ -129,7 +129,7 @@ class MCMCBase:
             plan = make_plan(self.n_draws, 1 if self.n_chains is None else int(self.n_chains),
                              self.burn_in, self.thin, self._default_thin(problem.data.n_nodes))
             long_enough = plan.burn_in >= ANNEAL_MIN_BURN_IN
-            return AUTO_ANNEAL if self._restricted(problem) and long_enough else 1.0
+            return AUTO_ANNEAL if long_enough else 1.0
         if power is None:
             return 1.0
         if not isinstance(power, int | float) or not 0 < power <= 1:

@@ -89,10 +89,9 @@ class PartitionMCMC(MCMCBase):
         80% of the burn-in, so chains climb out of poor starting modes (at
         d = 50, n = 1000 the chains' mean log scores went from 1,000 nats
         apart to within 10). Draws are recorded only after burn-in, at power
-        1, so the target is unchanged. ``"auto"``: 0.01 on a restricted search
-        space with a burn-in of at least 500,000 iterations, else off (a short
-        burn-in cools too fast and can end below the greedy start). ``None``
-        or 1 turns it off.
+        1, so the target is unchanged. ``"auto"``: 0.01 when the burn-in has at
+        least 500,000 iterations, else off (a short burn-in cools too fast and
+        can end below the greedy start). ``None`` or 1 turns it off.
     disagreement_tol : float
 
     Attributes
