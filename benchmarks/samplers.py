@@ -50,7 +50,10 @@ PLANS: dict[int, dict[str, dict]] = {
          "order": dict(n_draws=2000, thin=20, max_parents=4),
          "partition": dict(n_draws=8000, thin=20, burn_in=20_000, n_chains=4, max_parents=4),
          "partition:long": dict(n_draws=40_000, thin=100, burn_in=100_000, n_chains=4,
-                                max_parents=4)},
+                                max_parents=4),
+         # a burn-in of 1M iterations: anneal="auto" turns annealing on
+         "partition:annealed": dict(n_draws=40_000, thin=100, burn_in=1_000_000, n_chains=4,
+                                    max_parents=4)},
     # d >= 50: "partition:pc" is the PC-skeleton space without annealing (the BiDAG start
     # without its expansion); "partition" uses the defaults: search_space="auto" (hybrid:
     # PC + strongest partial correlations) and, with this long burn-in, annealed burn-in
