@@ -133,18 +133,26 @@ class BoundBGe:
             by_size.setdefault(len(parents), []).append(i)
         for size, rows in by_size.items():
             pa = np.array([parent_sets[i] for i in rows], dtype=np.int64).reshape(len(rows), size)
-            family = np.concatenate([pa, np.full((len(rows), 1), node)], axis=1)
-            logdet_family = _batched_logdet(self.r_matrix, family)
-            logdet_parents = _batched_logdet(self.r_matrix, pa)
-            n, d, aw = self.n_obs, self.n_nodes, self.alpha_w
-            out[rows] = (
-                self._constant(np.full(len(rows), size))
-                - 0.5 * (n + aw - d + size + 1) * logdet_family
-                + 0.5 * (n + aw - d + size) * logdet_parents
-            )
+            out[rows] = self.local_scores_array(node, pa)
         for parents, value in zip(parent_sets, out.tolist()):
             self._cache[(node, tuple(sorted(parents)))] = value
         return out
+
+    def local_scores_array(self, node: int, parents: np.ndarray) -> np.ndarray:
+        """Local scores of ``node`` for parent sets of one size, one set per row of the
+        int array ``parents`` (shape ``(n_sets, size)``); not cached (the score table
+        is the cache)."""
+        parents = np.asarray(parents, dtype=np.int64)
+        n_sets, size = parents.shape
+        family = np.concatenate([parents, np.full((n_sets, 1), node)], axis=1)
+        logdet_family = _batched_logdet(self.r_matrix, family)
+        logdet_parents = _batched_logdet(self.r_matrix, parents)
+        n, d, aw = self.n_obs, self.n_nodes, self.alpha_w
+        return (
+            self._constant(np.full(n_sets, size))
+            - 0.5 * (n + aw - d + size + 1) * logdet_family
+            + 0.5 * (n + aw - d + size) * logdet_parents
+        )
 
     def local_score(self, node: int, parents: tuple[int, ...]) -> float:
         """Cached local score of ``node`` given ``parents``."""

@@ -11,7 +11,7 @@ candidate list (bit ``k`` set means ``candidates[node][k]`` is a parent).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import chain, combinations
 from math import comb
 from typing import Protocol
 
@@ -148,21 +148,34 @@ def build_score_table(
                 f"node {node} would have {n_sets:.3g} parent sets; lower max_parents "
                 "or restrict the candidate parents"
             )
-        sets = _parent_sets(pool.size, must, max_parents)
-        parent_tuples = [tuple(int(pool[k]) for k in s) for s in sets]
-        local = score.local_scores(node, parent_tuples)
-        sizes = np.array([len(s) for s in sets], dtype=np.int64)
-        masks = np.array([sum(1 << k for k in s) for s in sets], dtype=np.int64)
+        masks, scores = [], []
+        for local in _parent_set_blocks(pool.size, must, max_parents):
+            parents = pool[local]
+            if hasattr(score, "local_scores_array"):  # batched, no per-set Python objects
+                block = score.local_scores_array(node, parents)
+            else:
+                block = score.local_scores(node, [tuple(p) for p in parents.tolist()])
+            masks.append((np.int64(1) << local).sum(axis=1, dtype=np.int64))
+            scores.append(np.asarray(block) + log_prior[local.shape[1]])
         all_cands.append(pool)
-        all_masks.append(masks)
-        all_scores.append(local + log_prior[sizes])
+        all_masks.append(np.concatenate(masks))
+        all_scores.append(np.concatenate(scores))
     return ScoreTable(n_nodes, tuple(all_cands), tuple(all_masks), tuple(all_scores), max_parents)
 
 
-def _parent_sets(n_pool: int, must: list[int], max_parents: int) -> list[tuple[int, ...]]:
+def _parent_set_blocks(n_pool: int, must: list[int], max_parents: int) -> list[np.ndarray]:
+    """Allowed parent sets as candidate indices, one int array ``(n_sets, size)`` per
+    size (ascending; lexicographic within a size), each set holding ``must``."""
     optional = [k for k in range(n_pool) if k not in must]
-    sets = []
-    for size in range(0, max_parents - len(must) + 1):
-        for extra in combinations(optional, size):
-            sets.append(tuple(sorted(must + list(extra))))
-    return sets
+    blocks = []
+    for n_extra in range(0, max_parents - len(must) + 1):
+        if n_extra > len(optional):
+            break
+        if n_extra == 0:
+            extra = np.zeros((1, 0), dtype=np.int64)
+        else:
+            extra = np.fromiter(chain.from_iterable(combinations(optional, n_extra)),
+                                dtype=np.int64).reshape(-1, n_extra)
+        fixed = np.broadcast_to(np.array(must, dtype=np.int64), (extra.shape[0], len(must)))
+        blocks.append(np.sort(np.concatenate([fixed, extra], axis=1), axis=1))
+    return blocks
