@@ -46,6 +46,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy.stats import beta as beta_dist
+from tqdm.auto import tqdm
 
 from causalpost.posterior import Posterior
 
@@ -59,6 +60,8 @@ from .sets import KINDS, all_incentives
 __all__ = ["audit", "compare", "jeffreys_interval", "AuditReport"]
 
 _CHUNK = 2048
+# a progress bar for audits of at least this many distinct graphs (about a second of work)
+PROGRESS_MIN_GRAPHS = 20_000
 _BIG = 50_000
 
 
@@ -143,6 +146,7 @@ def _evaluate(
     graphs: np.ndarray,
     design: Design,
     names: Sequence[str],
+    quiet: bool = True,
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
     """Admitted and undetermined rows of every graph, and each graph's status.
 
@@ -162,7 +166,10 @@ def _evaluate(
     admits = np.zeros((len(graphs), n_rows), dtype=bool)
     undetermined = np.zeros_like(admits)
     status = np.zeros(len(graphs), dtype=np.int8)
+    bar = tqdm(total=len(graphs), desc="audit", unit="graph",
+               disable=quiet or len(graphs) < PROGRESS_MIN_GRAPHS)
     for start in range(0, len(graphs), _CHUNK):
+        bar.update(min(_CHUNK, len(graphs) - start))
         world = graphs[start : start + _CHUNK] != 0
         full = np.zeros((len(world), n_nodes, n_nodes), dtype=bool)
         full[:, :n_data, :n_data] = world
@@ -182,6 +189,7 @@ def _evaluate(
                         undetermined[s, base : base + n_nodes] = True
                     else:
                         admits[s, [base + index[v] for v in found]] = True
+    bar.close()
     return nodes, admits, undetermined, status
 
 
@@ -202,6 +210,7 @@ def audit(
     tail: float | None = None,
     n_quantitative: int = 200,
     seed: int | np.random.Generator | None = 0,
+    quiet: bool = False,
 ) -> AuditReport:
     """Audit ``design`` under every world model of ``posterior``.
 
@@ -224,6 +233,8 @@ def audit(
         nodes, when the posterior carries linear-Gaussian parameters; 0 skips it.
     seed : int or numpy.random.Generator, optional
         For choosing those draws.
+    quiet : bool
+        No progress bar (one is shown from 20,000 distinct graphs on).
 
     Returns
     -------
@@ -265,7 +276,7 @@ def audit(
     if tail >= alpha:
         raise DesignError(f"tail={tail:g} must be smaller than alpha={alpha:g}")
     n_eval = len(graphs)
-    nodes, admits, undetermined, status = _evaluate(graphs, design, names)
+    nodes, admits, undetermined, status = _evaluate(graphs, design, names, quiet)
     weights = probs[:n_eval]
     unevaluated = float(probs[n_eval:].sum())
     table = _rows(design, nodes)

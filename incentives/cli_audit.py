@@ -74,6 +74,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--markdown", action="store_true", help="print the Markdown report")
     parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
     return parser
 
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         alpha=args.alpha,
         n_quantitative=0 if args.json and not args.html else args.n_quantitative,
+        quiet=args.quiet or args.json,
     )
     if args.html:
         report.to_html(args.html)

@@ -105,3 +105,19 @@ def test_bad_files_and_options_exit_2(files, tmp_path, capsys) -> None:
         == 2
     )
     assert "threshold must be in" in capsys.readouterr().err
+
+
+def test_large_audits_show_a_progress_bar_unless_quiet(files, capsys, monkeypatch) -> None:
+    from importlib import import_module
+
+    audit_module = import_module("incentives.audit")  # the package exports a function `audit`
+    monkeypatch.setattr(audit_module, "PROGRESS_MIN_GRAPHS", 1)  # this posterior has 2
+    argv = ["audit", str(files["pass"]), "--posterior", str(files["post"]),
+            "--threshold", "0.5"]
+    assert main(argv) == 0
+    assert "audit" in capsys.readouterr().err
+    assert main([*argv, "--quiet"]) == 0
+    assert "audit" not in capsys.readouterr().err
+    monkeypatch.setattr(audit_module, "PROGRESS_MIN_GRAPHS", 3)
+    assert main(argv) == 0
+    assert "audit" not in capsys.readouterr().err  # small audits stay silent
