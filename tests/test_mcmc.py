@@ -247,6 +247,7 @@ def test_disagreeing_chains_warn():
     with pytest.warns(ChainDisagreementWarning, match="0 -> 1"):
         diag = chain_diagnostics(*args, tolerance=0.1)
     assert diag["max_chain_disagreement"] == 1.0
+    assert diag["n_edges_disagreeing"] == 1  # only 0 -> 1 differs
     assert diag["chain_edge_probs"].shape == (2, 2, 2)
 
 

@@ -124,12 +124,15 @@ def chain_diagnostics(
     }
     if len(draws) > 1:
         diag["max_chain_disagreement"] = gap
+        n_over = int((spread > tolerance).sum())
+        diag["n_edges_disagreeing"] = n_over
         if gap > tolerance:
             i, j = np.unravel_index(np.argmax(spread), spread.shape)
             warnings.warn(
-                f"chains disagree on the marginal of edge {i} -> {j} by {gap:.3f} "
-                f"(> {tolerance}); run longer chains (more n_draws / thin / burn_in)",
-                ChainDisagreementWarning, stacklevel=3)
+                f"chains disagree by more than {tolerance} on {n_over} edge marginal(s), "
+                f"most on edge {i} -> {j} ({gap:.3f}); run longer chains (more n_draws / thin "
+                "/ burn_in; order and partition MCMC anneal a burn-in of >= 500,000 "
+                "iterations)", ChainDisagreementWarning, stacklevel=3)
     return diag
 
 
