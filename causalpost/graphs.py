@@ -53,8 +53,10 @@ def is_acyclic(adjacency: np.ndarray) -> bool | np.ndarray:
     adjacency = np.asarray(adjacency)
     single = adjacency.ndim == 2
     batch = adjacency[None] if single else adjacency
-    masks = adjacency_to_masks(batch)
-    acyclic = _acyclic_masks(masks)
+    if batch.shape[-1] > 62:  # past one int64 mask per node
+        acyclic = _acyclic_dense(batch.astype(bool))
+    else:
+        acyclic = _acyclic_masks(adjacency_to_masks(batch))
     return bool(acyclic[0]) if single else acyclic
 
 
@@ -126,6 +128,19 @@ def masks_to_adjacency(masks: np.ndarray) -> np.ndarray:
     bits = np.arange(n_nodes, dtype=np.int64)
     # adjacency[..., i, j] = bit i of masks[..., j]
     return ((masks[..., None, :] >> bits[:, None]) & 1).astype(np.uint8)
+
+
+def _acyclic_dense(adjacency: np.ndarray) -> np.ndarray:
+    """Acyclicity of each bool adjacency matrix of a batch by repeatedly peeling source
+    nodes (any number of nodes)."""
+    remaining = np.ones(adjacency.shape[:2], dtype=bool)
+    for _ in range(adjacency.shape[-1]):
+        has_parent = (adjacency & remaining[:, :, None]).any(axis=1)
+        sources = remaining & ~has_parent
+        if not sources.any():
+            break
+        remaining &= ~sources
+    return ~remaining.any(axis=1)
 
 
 def _acyclic_masks(masks: np.ndarray) -> np.ndarray:

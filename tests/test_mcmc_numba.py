@@ -4,13 +4,14 @@ The chains' accuracy against exact posteriors is tested in ``test_mcmc.py``
 (the samplers run compiled there); here the compiled pieces are checked one by
 one: normalizers and draws of constrained parent sets, partition / order
 scores, Rao-Blackwellised edge probabilities, and the structure chain's cached
-ancestor sets; and the Python chain loops, still used past 62 nodes, are
-checked to sample the same posterior.
+parent / child / ancestor bitsets (one word and several); and the Python chain
+loops, the compiled ones' references, are checked to sample the same posterior.
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -20,13 +21,20 @@ from scipy.special import logsumexp
 
 import causalpost as cp
 from causalpost.datasets import linear_gaussian
-from causalpost.graphs import masks_to_adjacency, transitive_closure
+from causalpost.graphs import is_acyclic, transitive_closure
 from causalpost.samplers import _numba_partition as npart
 from causalpost.samplers import _numba_structure as nstruct
 from causalpost.samplers._chains import make_plan
 from causalpost.samplers._common import prepare_problem
 from causalpost.samplers._dag_from_order import CompiledTable
-from causalpost.samplers._numba_common import flat_table, set_draw, set_log_z
+from causalpost.samplers._numba_common import (
+    adjacency_to_bitsets,
+    bitsets_to_adjacency,
+    flat_table,
+    set_draw,
+    set_log_z,
+)
+from causalpost.samplers._search_space import candidate_parents
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.samplers.exact import ExactSampler
 from causalpost.samplers.order_mcmc import OrderPayload, run_order_chain_python
@@ -36,6 +44,7 @@ from causalpost.samplers.partition_mcmc import (
     run_partition_chain_python,
 )
 from causalpost.samplers.structure_mcmc import run_structure_chain_python
+from causalpost.scores import ScoreTable
 from tests.conftest import chain_frame
 
 
@@ -93,34 +102,114 @@ def test_partition_order_scores_and_edge_probs_equal_python(data5):
         assert npart.state_score(tab, rank, False) == pytest.approx(ct.order_score(rank))
 
 
+def _bitset_rows(bits: np.ndarray) -> list[set[int]]:
+    """The node sets of a (n_nodes, n_words) bitset array: bit i of word i // 64."""
+    return [{64 * w + b for w, word in enumerate(row.tolist()) for b in range(64)
+             if (word >> b) & 1} for row in bits]
+
+
+def _decoded_adjacency(parent_bits: np.ndarray) -> np.ndarray:
+    d = parent_bits.shape[0]
+    adj = np.zeros((d, d), dtype=np.uint8)
+    for j, parents in enumerate(_bitset_rows(parent_bits)):
+        adj[sorted(parents), j] = 1
+    return adj
+
+
+@dataclass
+class StructureCase:
+    """A structure-chain setup, short in hypothesis' reports."""
+
+    table: ScoreTable = field(repr=False)
+    kernel: StructureKernel = field(repr=False)
+    climb: bool
+
+
+@pytest.fixture(scope="module", params=[5, 80], ids=["d5", "d80"])
+def structure_case(request):
+    """A table and kernel: the chain on 5 nodes (full space, from the empty graph), or 80
+    nodes (two-word bitsets; sparse partial-correlation space, from a hill-climbed graph)."""
+    if request.param == 5:
+        problem = prepare_problem(cp.from_pandas(chain_frame(40, seed=2)), None, None, None,
+                                  None, None)
+        table, climb = problem.table(), False
+    else:
+        data = linear_gaussian(80, 200, seed=1, noise_sd=1.0).data
+        problem = prepare_problem(data, None, None, None, None, 2)
+        table, climb = problem.table(candidate_parents(problem, "pcor", 5)), True
+    d = table.n_nodes
+    return StructureCase(table, StructureKernel(table, np.zeros((d, d), dtype=bool),
+                                                rev_prob=0.3), climb)
+
+
 @settings(max_examples=10, deadline=None)
-@given(st.integers(0, 2**32 - 1))
-def test_compiled_structure_state_stays_exact(seed):
-    """After every compiled move the cached ancestors equal the transitive closure and the
-    cached local scores sum to the graph's score."""
-    data = cp.from_pandas(chain_frame(40, seed=2))
-    table = prepare_problem(data, None, None, None, None, None).table()
-    kernel = StructureKernel(table, np.zeros((5, 5), dtype=bool), rev_prob=0.3)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_compiled_structure_state_stays_exact(structure_case, seed):
+    """After every compiled move the cached children match the parents, the cached
+    ancestors equal the transitive closure and the cached local scores sum to the graph's
+    score; every recorded draw is the current DAG, acyclic, with its table score."""
+    table, kernel, climb = structure_case.table, structure_case.kernel, structure_case.climb
+    d, n_moves = table.n_nodes, 60
     tab, pairs = nstruct.kernel_arrays(kernel)
-    state = nstruct.start_state(kernel, tab, pairs, None)
     rng = np.random.default_rng(seed)
-    draws, scores, trace = np.zeros((1, 5), dtype=np.int64), np.zeros(1), np.zeros(1)
+    state = nstruct.start_state(kernel, tab, pairs, rng if climb else None)
+    n_words = state[0].shape[1]
+    assert n_words == -(-d // 64)
+    draws = np.zeros((n_moves, d, n_words), dtype=np.int64)
+    scores, trace = np.zeros(n_moves), np.zeros(n_moves)
     counts = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
-    for t in range(60):
-        nstruct.run_structure(tab, state, pairs, 0.3, t, t + 1, 10**9, 10**9, draws, scores,
-                              trace, *counts, rng)
-        adj = masks_to_adjacency(state[0])
+    graphs = []
+    for t in range(n_moves):  # burn-in 0, thin 1: draw t is the graph after move t
+        nstruct.run_structure(tab, state, pairs, 0.3, t, t + 1, 0, 1, draws, scores, trace,
+                              *counts, rng)
+        adj = _decoded_adjacency(state[0])
         closure = transitive_closure(adj)
-        assert state[4].tolist() == [sum(1 << i for i in range(5) if closure[i, j])
-                                     for j in range(5)]
+        assert _bitset_rows(state[4]) == [set(np.flatnonzero(closure[:, j])) for j in range(d)]
+        assert _bitset_rows(state[3]) == [set(np.flatnonzero(adj[i])) for i in range(d)]
         assert state[2].sum() == pytest.approx(float(table.graph_scores(adj[None])[0]))
-        assert state[3].tolist() == [sum(1 << j for j in range(5) if adj[i, j])
-                                     for i in range(5)]
+        graphs.append(adj)
+    recorded = np.stack([_decoded_adjacency(x) for x in draws])
+    np.testing.assert_array_equal(recorded, np.stack(graphs))
+    assert is_acyclic(recorded).all()
+    np.testing.assert_allclose(scores, table.graph_scores(recorded), rtol=0, atol=1e-6)
     assert counts[1].sum() > 0
+    if d > 64:  # nodes past the first word (and its sign bit, node 63) take part
+        assert recorded[:, 63:, :].any() and recorded[:, :, 63:].any()
+
+
+def test_bitsets_round_trip_adjacency():
+    """Packing an adjacency batch into parent bitsets and back is the identity, bit i of
+    row j being the edge i -> j."""
+    rng = np.random.default_rng(0)
+    adj = (rng.random((3, 130, 130)) < 0.05).astype(np.uint8)
+    bits = adjacency_to_bitsets(adj)
+    assert bits.shape == (3, 130, 3)
+    for s in range(3):
+        np.testing.assert_array_equal(_decoded_adjacency(bits[s]), adj[s])
+    np.testing.assert_array_equal(bitsets_to_adjacency(bits, 130), adj)
+
+
+def test_structure_mcmc_runs_compiled_past_62_nodes(monkeypatch):
+    """Past 62 nodes structure MCMC and the hill-climbed start of partition MCMC run on
+    the compiled kernel (the Python loop is not called)."""
+    from causalpost.samplers import structure_mcmc
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the Python structure loop ran")
+
+    monkeypatch.setattr(structure_mcmc, "run_structure_chain_python", refuse)
+    monkeypatch.setattr(StructureKernel, "initial_state", refuse)
+    data = linear_gaussian(70, 100, seed=2).data
+    for sampler in ("mcmc", "partition"):
+        post = cp.fit(data, sampler=sampler, n_draws=20, n_chains=1, seed=0, quiet=True,
+                      parameters=False, search_space="pcor", max_candidates=5, max_parents=2)
+        assert post.adjacency.shape == (20, 70, 70)
+        assert is_acyclic(post.adjacency).all()
 
 
 def test_python_chain_loops_still_sample_the_posterior(data5):
-    """The Python loops (used past 62 nodes) against enumeration, on a small budget."""
+    """The Python loops (the compiled ones' references) against enumeration, on a small
+    budget."""
     exact = ExactSampler(parameters=False).fit(data5).posterior_.edge_prob_matrix
     table = prepare_problem(data5, None, None, None, None, None).table()
     kernel = StructureKernel(table, np.zeros((5, 5), dtype=bool), 1 / 15, True)

@@ -143,6 +143,35 @@ def test_scores_are_cached_and_decompose(chain_data):
     assert np.allclose(by_table, by_sum, atol=1e-9)
 
 
+def test_tables_past_62_nodes_score_graphs_and_cap_candidates():
+    """Past 62 nodes ``graph_scores`` still equals the sum of local scores (-inf for a
+    parent outside a node's candidates or too many parents); a node may not have more
+    than 62 candidates, whose parent sets would overflow its int64 masks."""
+    d = 70
+    rng = np.random.default_rng(0)
+    bound = BGe().bind(cp.from_numpy(rng.normal(size=(40, d)), [f"X{i}" for i in range(d)]))
+    no_self, none = np.eye(d, dtype=bool), np.zeros((d, d), dtype=bool)
+    candidates = [np.array([(j + k) % d for k in (1, 2, 5, 40)]) for j in range(d)]
+    table = build_score_table(bound, GraphPrior(), no_self, none, max_parents=2,
+                              candidates=candidates)
+    dags = np.zeros((3, d, d), dtype=np.uint8)
+    for j in range(d):  # i -> j only for i > j: acyclic
+        later = [i for i in candidates[j].tolist() if i > j]
+        dags[0, later[:2], j] = 1
+        dags[1, later[:1], j] = 1
+    dags[2] = dags[0]
+    dags[2, 3, 0] = 1  # 3 is no candidate of 0
+    by_table = table.graph_scores(dags)
+    np.testing.assert_allclose(by_table[:2], [total_score(bound, a) for a in dags[:2]],
+                               atol=1e-8)
+    assert by_table[2] == -np.inf
+    three = dags[0].copy()
+    three[[1, 2, 5], 0] = 1
+    assert table.graph_scores(three[None])[0] == -np.inf
+    with pytest.raises(cp.GraphTooLargeError, match="69 candidate parents"):
+        build_score_table(bound, GraphPrior(), no_self, none, max_parents=1)
+
+
 def test_erdos_renyi_prior_is_modular_and_normalized_over_edge_sets():
     prior = GraphPrior("erdos_renyi", edge_prob=0.3)
     by_size = prior.log_prior_by_size(3)

@@ -15,6 +15,7 @@ from causalpost.samplers._diagnostics import chain_diagnostics
 from causalpost.samplers._search_space import candidate_parents, expand_candidates
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import ScoreTable
+from causalpost.scores.table import MAX_CANDIDATES
 
 __all__ = ["AUTO_FULL_SETS", "MCMCBase"]
 
@@ -114,7 +115,8 @@ class MCMCBase:
             return space
         n = problem.data.n_nodes - 1
         n_sets = sum(comb(n, k) for k in range(problem.max_parents + 1))
-        return "full" if n_sets <= AUTO_FULL_SETS else "hybrid"
+        # past MAX_CANDIDATES other nodes a score table cannot hold the full space
+        return "full" if n_sets <= AUTO_FULL_SETS and n <= MAX_CANDIDATES else "hybrid"
 
     def _start_kernel(self, problem: Problem, table: ScoreTable) -> StructureKernel | None:
         """A structure kernel for hill-climbing each chain's start (None for ``"empty"``)."""

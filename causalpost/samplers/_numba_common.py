@@ -2,8 +2,11 @@
 
 The Python kernels read a :class:`~causalpost.scores.ScoreTable` through dicts
 and Python-int bitsets; the compiled kernels read the same table flattened
-into int64 / float64 arrays, with graphs held as int64 parent bitmasks (so
-at most :data:`MAX_NUMBA_NODES` nodes). Per node, the table's parent sets
+into int64 / float64 arrays. A parent set as a mask over the node's candidates
+("local" mask) is one int64, so a node has at most :data:`MAX_LOCAL_BITS`
+candidates; sets over all nodes ("global": a DAG's parents, children and
+ancestors) are multi-word bitsets, int64 rows of :func:`n_words` words, bit
+``i`` in word ``i >> 6``, so graphs have any number of nodes. Per node, the table's parent sets
 appear twice: sorted by mask (for look-ups by binary search) and sorted by
 score, best first (for drawing a parent set in proportion to its weight:
 a scan from the best entry stops as soon as the entries left cannot change
@@ -21,11 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from causalpost.errors import GraphTooLargeError
 from causalpost.scores import ScoreTable
+from causalpost.scores.table import MAX_CANDIDATES as MAX_LOCAL_BITS
 
-__all__ = ["MAX_NUMBA_NODES", "FlatTable", "flat_table"]
+__all__ = ["MAX_LOCAL_BITS", "FlatTable", "adjacency_to_bitsets", "bitsets_to_adjacency",
+           "flat_table", "n_words"]
 
-MAX_NUMBA_NODES = 62
 MAX_SUBSET_SUMS = 1 << 22  # subset sums are built when all nodes' together are no more
 # indices into the tuple of arrays the kernels take (see FlatTable.arrays)
 OFF, LKM, LKS, DSM, DSS, DSW, CAND, NCAND, POS, F, FOFF, DW = range(12)
@@ -78,13 +83,18 @@ class FlatTable:
 
 def flat_table(table: ScoreTable, subset_sums: np.ndarray | None = None,
                subset_offsets: np.ndarray | None = None) -> FlatTable:
-    """Flatten a score table for the compiled kernels (needs ``n_nodes <= 62``).
+    """Flatten a score table for the compiled kernels (at most :data:`MAX_LOCAL_BITS`
+    candidate parents per node).
 
     Subset sums are taken as given (a :class:`CompiledTable`'s) or built when all
     nodes' together hold at most :data:`MAX_SUBSET_SUMS` entries.
     """
     d = table.n_nodes
     sizes = np.array([c.size for c in table.candidates], dtype=np.int64)
+    if sizes.max(initial=0) > MAX_LOCAL_BITS:  # local masks are one int64 each
+        raise GraphTooLargeError(
+            f"a node has {sizes.max()} candidate parents; the compiled kernels allow at most "
+            f"{MAX_LOCAL_BITS} (use search_space='hybrid', 'pc' or 'best')")
     cand = np.full((d, max(int(sizes.max(initial=0)), 1)), d, dtype=np.int64)
     pos = np.zeros((d, d), dtype=np.int64)
     for j, c in enumerate(table.candidates):
@@ -259,22 +269,80 @@ def set_draw(tab, node, bad, must, log_z, rng):
 
 
 @njit(cache=True)
-def local_to_global(cand, node, local):
-    """Global parent bitmask of a candidate mask of ``node``."""
-    out = np.int64(0)
+def local_to_global(cand, node, local, out, row):
+    """Global parent bitset of a candidate mask of ``node``, written into ``out[row]``."""
+    clear_all(out, row)
     x = local
     while x:
-        k = lowbit_index(x)
-        out |= np.int64(1) << cand[node, k]
+        set_bit(out, row, cand[node, lowbit_index(x)])
         x &= x - 1
-    return out
 
 
 @njit(cache=True)
-def global_to_local(cand, n_cand, node, parents):
-    """Candidate mask of ``node`` of the global nodes in ``parents``."""
+def global_to_local(cand, n_cand, node, parents, row):
+    """Candidate mask of ``node`` of the global nodes in the bitset ``parents[row]``."""
     out = np.int64(0)
     for k in range(n_cand[node]):
-        if (parents >> cand[node, k]) & 1:
+        if has_bit(parents, row, cand[node, k]):
             out |= np.int64(1) << k
     return out
+
+
+# ---- multi-word bitsets over all nodes: int64 rows, bit i in word i >> 6 ------------------
+
+
+def n_words(n_nodes: int) -> int:
+    """Words of a bitset over ``n_nodes`` nodes (at least one)."""
+    return max(1, -(-n_nodes // 64))
+
+
+def adjacency_to_bitsets(adjacency: np.ndarray) -> np.ndarray:
+    """Parent bitsets, shape (..., n_nodes, n_words): node i in row j iff ``i -> j``."""
+    adjacency = np.asarray(adjacency, dtype=bool)
+    d = adjacency.shape[-1]
+    packed = np.packbits(np.swapaxes(adjacency, -1, -2), axis=-1, bitorder="little")
+    out = np.zeros(adjacency.shape[:-1] + (8 * n_words(d),), dtype=np.uint8)
+    out[..., : packed.shape[-1]] = packed
+    return out.view("<i8").astype(np.int64)  # words little-endian: byte k holds bits 8k..
+
+
+def bitsets_to_adjacency(bitsets: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Inverse of :func:`adjacency_to_bitsets`: uint8 adjacency, shape (..., n_nodes, n_nodes)."""
+    as_bytes = np.ascontiguousarray(bitsets, dtype="<i8").view(np.uint8)
+    parents = np.unpackbits(as_bytes, axis=-1, count=n_nodes, bitorder="little")
+    return np.ascontiguousarray(np.swapaxes(parents, -1, -2))
+
+
+# Bitsets are rows of 2-d arrays, addressed as (array, row): a row view would cost
+# reference counting on every call in the chains' inner loops.
+
+
+@njit(cache=True, inline="always")
+def has_bit(bits, row, i):
+    """Whether node ``i`` is in the bitset ``bits[row]``."""
+    return (bits[row, i >> 6] >> (i & 63)) & 1 != 0
+
+
+@njit(cache=True, inline="always")
+def set_bit(bits, row, i):
+    bits[row, i >> 6] |= np.int64(1) << (i & 63)
+
+
+@njit(cache=True, inline="always")
+def clear_bit(bits, row, i):
+    bits[row, i >> 6] &= ~(np.int64(1) << (i & 63))
+
+
+@njit(cache=True, inline="always")
+def clear_all(bits, row):
+    for w in range(bits.shape[1]):
+        bits[row, w] = 0
+
+
+@njit(cache=True, inline="always")
+def bit_count(bits, row):
+    """Number of nodes in the bitset ``bits[row]``."""
+    n = 0
+    for w in range(bits.shape[1]):
+        n += popcount(bits[row, w])
+    return n

@@ -15,7 +15,6 @@ from numba import njit
 from causalpost.samplers._numba_common import (
     CAND,
     FOFF,
-    MAX_NUMBA_NODES,
     NCAND,
     F,
     flat_table,
@@ -319,10 +318,8 @@ def run_level_chain_numba(payload, seed, plan, progress, partition: bool,
     ct = payload.compiled
     tab = flat_table(ct.table, ct.subset_sums, ct.offsets).arrays()
     to_level = dag_levels if partition else _rank_of
-    if payload.climber is not None and ct.n_nodes <= MAX_NUMBA_NODES:
+    if payload.climber is not None:
         level = to_level(climbed_adjacency(payload.climber, rng)[0])
-    elif payload.climber is not None:
-        level = to_level(payload.climber.initial_state(rng).adjacency())
     else:
         level = payload.start.copy()
     level = np.ascontiguousarray(level, dtype=np.int64)

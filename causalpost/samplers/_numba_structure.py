@@ -1,12 +1,16 @@
 """The structure-MCMC kernel compiled with numba: the moves of
-:mod:`causalpost.samplers._structure_kernel` on int64 parent bitmasks.
+:mod:`causalpost.samplers._structure_kernel` on multi-word parent bitsets.
 
 Same proposals and Hastings ratios as the Python kernel (pair move: a uniform
 node pair, then one of its other possible states uniformly; new-edge reversal
 of Grzegorczyk & Husmeier 2008); only the random stream differs (numba's
 generator, called through the chain's numpy generator). State arrays, one entry
-per node: ``pa`` parents, ``lm`` parent set as a candidate mask, ``sc`` local
-score, ``ch`` children, ``anc`` ancestors (bitmasks); ``ne[0]`` edge count.
+(row) per node: ``pa`` parents, ``lm`` parent set as a candidate mask (int64),
+``sc`` local score, ``ch`` children, ``anc`` ancestors; ``ne[0]`` edge count; then
+scratch space of the new-edge reversal (bitset rows and a node stack), allocated once.
+``pa``, ``ch`` and ``anc`` are bitsets over all nodes, shape (n_nodes, n_words)
+(see :mod:`~causalpost.samplers._numba_common`), so any number of nodes is fine;
+only a node's candidates are capped, by its one-word local masks.
 The table arrays ``tab`` are :meth:`FlatTable.arrays
 <causalpost.samplers._numba_common.FlatTable.arrays>`, indexed by the constants of
 :mod:`~causalpost.samplers._numba_common`.
@@ -17,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from causalpost.graphs import adjacency_to_masks, masks_to_adjacency
 from causalpost.samplers._numba_common import (
     CAND,
     LKM,
@@ -25,12 +28,20 @@ from causalpost.samplers._numba_common import (
     NCAND,
     OFF,
     POS,
+    adjacency_to_bitsets,
+    bit_count,
+    bitsets_to_adjacency,
+    clear_all,
+    clear_bit,
     flat_table,
+    has_bit,
     local_to_global,
     lookup,
     lowbit_index,
+    n_words,
     pick,
     popcount,
+    set_bit,
     set_draw,
     set_log_z,
 )
@@ -38,46 +49,91 @@ from causalpost.samplers._numba_common import (
 __all__ = ["climbed_adjacency", "run_structure_chain_numba"]
 
 ADD, DELETE, REVERSE, REV = 0, 1, 2, 3
+# rows of the scratch bitsets st[6]: the orphaned pair, the empty set, the nodes reached,
+# the drawn parents of i and of j, the nodes whose ancestors are done
+ORPHANS, EMPTY, REACHED, NEW_PA_I, NEW_PA_J, DONE = range(6)
+
+
+@njit(cache=True, inline="always")
+def _merge_into(anc, k, p):
+    """Add ``p`` and its ancestors to ``anc[k]``."""
+    for w in range(anc.shape[1]):
+        anc[k, w] |= anc[p, w]
+    set_bit(anc, k, p)
 
 
 @njit(cache=True)
-def _ancestors_all(pa, anc):
-    d = pa.size
-    done = np.int64(0)
-    full = (np.int64(1) << d) - 1
-    while done != full:
+def _collect_ancestors(pa, anc, k):
+    """``anc[k]``: the parents of ``k`` and their ancestors (read from ``anc``)."""
+    clear_all(anc, k)
+    for w in range(pa.shape[1]):
+        x = pa[k, w]
+        while x:
+            _merge_into(anc, k, (w << 6) + lowbit_index(x))  # not k: the graph is acyclic
+            x &= x - 1
+
+
+@njit(cache=True, inline="always")
+def _parents_done(pa, j, done, row):
+    """Whether every parent of ``j`` is in the bitset ``done[row]``."""
+    for w in range(pa.shape[1]):
+        if pa[j, w] & ~done[row, w]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _ancestors_all(pa, anc, scratch):
+    """Every node's ancestors, from scratch (nodes done kept in ``scratch[DONE]``)."""
+    d = pa.shape[0]
+    clear_all(scratch, DONE)
+    n_done = 0
+    while n_done < d:
         for j in range(d):
-            if not (done >> j) & 1 and (pa[j] & ~done) == 0:
-                acc = np.int64(0)
-                x = pa[j]
-                while x:
-                    p = lowbit_index(x)
-                    acc |= anc[p] | (np.int64(1) << p)
-                    x &= x - 1
-                anc[j] = acc
-                done |= np.int64(1) << j
+            if not has_bit(scratch, DONE, j) and _parents_done(pa, j, scratch, DONE):
+                _collect_ancestors(pa, anc, j)
+                set_bit(scratch, DONE, j)
+                n_done += 1
+
+
+@njit(cache=True, inline="always")
+def _link(st, i, j):
+    """Add the edge ``i -> j`` to the parent / child bitsets and the edge count."""
+    set_bit(st[0], j, i)
+    set_bit(st[3], i, j)
+    st[5][0] += 1
+
+
+@njit(cache=True, inline="always")
+def _unlink(st, i, j):
+    """Remove the edge ``i -> j`` from the parent / child bitsets and the edge count."""
+    clear_bit(st[0], j, i)
+    clear_bit(st[3], i, j)
+    st[5][0] -= 1
 
 
 @njit(cache=True)
 def init_state(tab, parents):
-    """State arrays ``(pa, lm, sc, ch, anc, ne)`` of the DAG with parent bitmasks ``parents``."""
+    """State arrays ``(pa, lm, sc, ch, anc, ne, scratch, stack)`` of the DAG with parent
+    bitsets ``parents`` (shape (n_nodes, n_words))."""
     off, lk_masks, lk_scores, pos = tab[OFF], tab[LKM], tab[LKS], tab[POS]
-    d = parents.size
-    pa = parents.copy()
-    lm = np.zeros(d, dtype=np.int64)
-    sc = np.zeros(d)
-    ch = np.zeros(d, dtype=np.int64)
-    anc = np.zeros(d, dtype=np.int64)
-    ne = np.zeros(1, dtype=np.int64)
+    d, n_w = parents.shape
+    st = (np.zeros((d, n_w), dtype=np.int64), np.zeros(d, dtype=np.int64), np.zeros(d),
+          np.zeros((d, n_w), dtype=np.int64), np.zeros((d, n_w), dtype=np.int64),
+          np.zeros(1, dtype=np.int64), np.zeros((6, n_w), dtype=np.int64),
+          np.zeros(d, dtype=np.int64))
+    lm, sc = st[1], st[2]
     for j in range(d):
-        for i in range(d):
-            if (pa[j] >> i) & 1:
+        for w in range(n_w):
+            x = parents[j, w]
+            while x:
+                i = (w << 6) + lowbit_index(x)
+                _link(st, i, j)
                 lm[j] |= pos[j, i]
-                ch[i] |= np.int64(1) << j
+                x &= x - 1
         sc[j] = lookup(off, lk_masks, lk_scores, j, lm[j])
-        ne[0] += popcount(pa[j])
-    _ancestors_all(pa, anc)
-    return pa, lm, sc, ch, anc, ne
+    _ancestors_all(st[0], st[4], st[6])
+    return st
 
 
 @njit(cache=True)
@@ -89,87 +145,93 @@ def _accept(delta, greedy, rng):
 
 @njit(cache=True)
 def _after_add(anc, i, j):
-    gained = anc[i] | (np.int64(1) << i)
-    for k in range(anc.size):
-        if k == j or (anc[k] >> j) & 1:
-            anc[k] |= gained
+    # anc[i] does not change here: j is not an ancestor of i (the graph stays acyclic)
+    for k in range(anc.shape[0]):
+        if k == j or has_bit(anc, k, j):
+            _merge_into(anc, k, i)
 
 
 @njit(cache=True)
 def _after_delete(pa, anc, j):
-    d = anc.size
+    d = anc.shape[0]
     nodes = np.empty(d, dtype=np.int64)
     keys = np.empty(d, dtype=np.int64)
     n = 0
     for k in range(d):
-        if k == j or (anc[k] >> j) & 1:
+        if k == j or has_bit(anc, k, j):
             nodes[n] = k
-            keys[n] = popcount(anc[k])
+            keys[n] = bit_count(anc, k)
             n += 1
     order = np.argsort(keys[:n])  # fewer ancestors first: a topological order
     for r in range(n):
-        k = nodes[order[r]]
-        acc = np.int64(0)
-        x = pa[k]
-        while x:
-            p = lowbit_index(x)
-            acc |= anc[p] | (np.int64(1) << p)
-            x &= x - 1
-        anc[k] = acc
+        _collect_ancestors(pa, anc, nodes[order[r]])
 
 
 @njit(cache=True)
-def _set_parents(st, j, parents, local, score):
-    pa, lm, sc, ch, ne = st[0], st[1], st[2], st[3], st[5]
-    old = pa[j]
-    x = old & ~parents
-    while x:
-        ch[lowbit_index(x)] &= ~(np.int64(1) << j)
-        x &= x - 1
-    x = parents & ~old
-    while x:
-        ch[lowbit_index(x)] |= np.int64(1) << j
-        x &= x - 1
-    ne[0] += popcount(parents) - popcount(old)
-    pa[j] = parents
-    lm[j] = local
-    sc[j] = score
+def _set_parents(st, j, parents, row, local, score):
+    """Give ``j`` the parents in the bitset ``parents[row]`` (candidate mask ``local``,
+    local score ``score``)."""
+    pa = st[0]
+    for w in range(pa.shape[1]):
+        old, new = pa[j, w], parents[row, w]
+        x = old & ~new
+        while x:
+            _unlink(st, (w << 6) + lowbit_index(x), j)
+            x &= x - 1
+        x = new & ~old
+        while x:
+            _link(st, (w << 6) + lowbit_index(x), j)
+            x &= x - 1
+    st[1][j] = local
+    st[2][j] = score
 
 
 @njit(cache=True)
 def _try_add(tab, st, i, j, greedy, rng):
-    pa, lm, sc, anc = st[0], st[1], st[2], st[4]
-    if (anc[i] >> j) & 1:
+    lm, sc, anc = st[1], st[2], st[4]
+    if has_bit(anc, i, j):
         return False
     local = lm[j] | tab[POS][j, i]
     new = lookup(tab[OFF], tab[LKM], tab[LKS], j, local)
     if np.isnan(new) or not _accept(new - sc[j], greedy, rng):
         return False
-    _set_parents(st, j, pa[j] | (np.int64(1) << i), local, new)
+    _link(st, i, j)
+    lm[j], sc[j] = local, new
     _after_add(anc, i, j)
     return True
 
 
 @njit(cache=True)
 def _try_delete(tab, st, i, j, greedy, rng):
-    pa, lm, sc, anc = st[0], st[1], st[2], st[4]
+    lm, sc = st[1], st[2]
     local = lm[j] & ~tab[POS][j, i]
     new = lookup(tab[OFF], tab[LKM], tab[LKS], j, local)
     if np.isnan(new) or not _accept(new - sc[j], greedy, rng):
         return False
-    _set_parents(st, j, pa[j] & ~(np.int64(1) << i), local, new)
-    _after_delete(pa, anc, j)
+    _unlink(st, i, j)
+    lm[j], sc[j] = local, new
+    _after_delete(st[0], st[4], j)
     return True
+
+
+@njit(cache=True)
+def _reversal_closes_cycle(pa, anc, i, j):
+    """Whether ``i`` is an ancestor of a parent of ``j`` other than ``i``."""
+    for w in range(pa.shape[1]):
+        x = pa[j, w]
+        while x:
+            p = (w << 6) + lowbit_index(x)
+            if p != i and has_bit(anc, p, i):
+                return True
+            x &= x - 1
+    return False
 
 
 @njit(cache=True)
 def _try_reverse(tab, st, i, j, greedy, rng):
     pa, lm, sc, anc = st[0], st[1], st[2], st[4]
-    x = pa[j] & ~(np.int64(1) << i)
-    while x:
-        if (anc[lowbit_index(x)] >> i) & 1:
-            return False
-        x &= x - 1
+    if _reversal_closes_cycle(pa, anc, i, j):
+        return False
     lm_j = lm[j] & ~tab[POS][j, i]
     lm_i = lm[i] | tab[POS][i, j]
     new_j = lookup(tab[OFF], tab[LKM], tab[LKS], j, lm_j)
@@ -178,9 +240,11 @@ def _try_reverse(tab, st, i, j, greedy, rng):
         return False
     if not _accept(new_j + new_i - sc[j] - sc[i], greedy, rng):
         return False
-    _set_parents(st, j, pa[j] & ~(np.int64(1) << i), lm_j, new_j)
+    _unlink(st, i, j)
+    lm[j], sc[j] = lm_j, new_j
     _after_delete(pa, anc, j)
-    _set_parents(st, i, pa[i] | (np.int64(1) << j), lm_i, new_i)
+    _link(st, j, i)
+    lm[i], sc[i] = lm_i, new_i
     _after_add(anc, j, i)
     return True
 
@@ -191,7 +255,7 @@ def _pair_move(tab, st, pairs, greedy, rng):
     pa = st[0]
     r = pick(rng, pairs.shape[0])
     i, j = pairs[r, 0], pairs[r, 1]
-    cur = 1 if (pa[j] >> i) & 1 else (2 if (pa[i] >> j) & 1 else 0)
+    cur = 1 if has_bit(pa, j, i) else (2 if has_bit(pa, i, j) else 0)
     others = np.empty(2, dtype=np.int64)
     n = 0
     for s in range(3):
@@ -211,44 +275,48 @@ def _pair_move(tab, st, pairs, greedy, rng):
 
 
 @njit(cache=True)
-def _reach(ch, start, orphans, extra_parents, extra_child):
-    """``start`` and its descendants once the orphans lose their parents and
-    ``extra_child`` gains the parents ``extra_parents``."""
-    stack = np.empty(ch.size, dtype=np.int64)
-    seen = np.int64(1) << start
+def _reach(st, start, extra_parents, row, extra_child):
+    """``scratch[REACHED]``: ``start`` and its descendants once the orphans lose their
+    parents and ``extra_child`` gains the parents in the bitset ``extra_parents[row]``."""
+    ch, scratch, stack = st[3], st[6], st[7]  # a node is pushed once, when first reached
+    clear_all(scratch, REACHED)
+    set_bit(scratch, REACHED, start)
     stack[0] = start
     top = 1
     while top:
         top -= 1
         node = stack[top]
-        nxt = ch[node] & ~orphans
-        if (extra_parents >> node) & 1:
-            nxt |= np.int64(1) << extra_child
-        nxt &= ~seen
-        seen |= nxt
-        while nxt:
-            stack[top] = lowbit_index(nxt)
-            top += 1
-            nxt &= nxt - 1
-    return seen
+        to_extra = extra_child >= 0 and has_bit(extra_parents, row, node)
+        for w in range(ch.shape[1]):
+            nxt = ch[node, w] & ~scratch[ORPHANS, w]
+            if to_extra and w == extra_child >> 6:
+                nxt |= np.int64(1) << (extra_child & 63)
+            nxt &= ~scratch[REACHED, w]
+            scratch[REACHED, w] |= nxt
+            while nxt:
+                stack[top] = (w << 6) + lowbit_index(nxt)
+                top += 1
+                nxt &= nxt - 1
 
 
 @njit(cache=True)
-def _constraint(tab, node, forbidden, must):
-    """Candidate bits of ``node`` that are ``forbidden`` (global), and of ``must`` (>= 0)."""
+def _constraint(tab, node, forbidden, row, must):
+    """Candidate bits of ``node`` that are in the bitset ``forbidden[row]``, and of ``must``
+    (>= 0)."""
     cand = tab[CAND]
     bad = np.int64(0)
     for k in range(tab[NCAND][node]):
-        if (forbidden >> cand[node, k]) & 1:
+        if has_bit(forbidden, row, cand[node, k]):
             bad |= np.int64(1) << k
     return bad, (tab[POS][node, must] if must >= 0 else np.int64(0))
 
 
 @njit(cache=True)
-def _log_z(tab, node, forbidden, must):
-    """Log normalizer over ``node``'s parent sets avoiding ``forbidden`` and holding ``must``
-    when >= 0 (``-inf`` when ``must`` is not a candidate); with the constraint bits."""
-    bad, must_bit = _constraint(tab, node, forbidden, must)
+def _log_z(tab, node, st, must):
+    """Log normalizer over ``node``'s parent sets avoiding the nodes reached by the last
+    :func:`_reach` and holding ``must`` when >= 0 (``-inf`` when ``must`` is not a
+    candidate); with the constraint bits."""
+    bad, must_bit = _constraint(tab, node, st[6], REACHED, must)
     if must >= 0 and must_bit == 0:
         return -np.inf, bad, must_bit
     return set_log_z(tab, node, bad, must_bit), bad, must_bit
@@ -256,48 +324,56 @@ def _log_z(tab, node, forbidden, must):
 
 @njit(cache=True)
 def _random_edge(pa, n_edges, rng):
+    """A uniform edge ``(i, j)``: edges counted by child, then by parent, ascending."""
     target = pick(rng, n_edges)
-    for j in range(pa.size):
-        c = popcount(pa[j])
-        if target < c:
-            x = pa[j]
-            for _ in range(target):
-                x &= x - 1
-            return lowbit_index(x), j
-        target -= c
+    for j in range(pa.shape[0]):
+        for w in range(pa.shape[1]):
+            x = pa[j, w]
+            c = popcount(x)
+            if target < c:
+                for _ in range(target):
+                    x &= x - 1
+                return (w << 6) + lowbit_index(x), j
+            target -= c
     return -1, -1
 
 
 @njit(cache=True)
 def _rev_move(tab, st, rng):
     """Grzegorczyk & Husmeier's new-edge reversal; returns whether it was accepted."""
-    pa, ch, anc, ne = st[0], st[3], st[4], st[5]
+    pa, anc, ne, scratch = st[0], st[4], st[5], st[6]
     if ne[0] == 0:
         return False
     i, j = _random_edge(pa, ne[0], rng)
-    orphans = (np.int64(1) << i) | (np.int64(1) << j)
-    old_i, old_j = pa[i], pa[j]
+    clear_all(scratch, ORPHANS)
+    set_bit(scratch, ORPHANS, i)
+    set_bit(scratch, ORPHANS, j)
     # forward: i's new parents contain j, then j's new parents
-    z_i_fwd, bad, mb = _log_z(tab, i, _reach(ch, i, orphans, 0, -1), j)
+    _reach(st, i, scratch, EMPTY, -1)
+    z_i_fwd, bad, mb = _log_z(tab, i, st, j)
     if z_i_fwd == -np.inf:
         return False
     lm_i, sc_i = set_draw(tab, i, bad, mb, z_i_fwd, rng)
-    pa_i = local_to_global(tab[CAND], i, lm_i)
-    z_j_fwd, bad, mb = _log_z(tab, j, _reach(ch, j, orphans, pa_i, i), -1)
+    local_to_global(tab[CAND], i, lm_i, scratch, NEW_PA_I)
+    _reach(st, j, scratch, NEW_PA_I, i)
+    z_j_fwd, bad, mb = _log_z(tab, j, st, -1)
     if z_j_fwd == -np.inf:  # e.g. j's required parents all descend from it now
         return False
     lm_j, sc_j = set_draw(tab, j, bad, mb, z_j_fwd, rng)
-    pa_j = local_to_global(tab[CAND], j, lm_j)
-    # backward: j's old parents contain i, then i's old parents
-    z_j_bwd = _log_z(tab, j, _reach(ch, j, orphans, 0, -1), i)[0]
-    z_i_bwd = _log_z(tab, i, _reach(ch, i, orphans, old_j, j), -1)[0]
-    n_new = ne[0] - popcount(old_i) - popcount(old_j) + popcount(pa_i) + popcount(pa_j)
+    local_to_global(tab[CAND], j, lm_j, scratch, NEW_PA_J)
+    # backward: j's old parents contain i, then i's old parents (pa is still the old graph)
+    _reach(st, j, scratch, EMPTY, -1)
+    z_j_bwd = _log_z(tab, j, st, i)[0]
+    _reach(st, i, pa, j, j)
+    z_i_bwd = _log_z(tab, i, st, -1)[0]
+    n_new = (ne[0] - bit_count(pa, i) - bit_count(pa, j) + bit_count(scratch, NEW_PA_I)
+             + bit_count(scratch, NEW_PA_J))
     log_ratio = (np.log(ne[0]) - np.log(n_new) + z_i_fwd + z_j_fwd - z_j_bwd - z_i_bwd)
     if not _accept(log_ratio, False, rng):
         return False
-    _set_parents(st, i, pa_i, lm_i, sc_i)
-    _set_parents(st, j, pa_j, lm_j, sc_j)
-    _ancestors_all(pa, anc)
+    _set_parents(st, i, scratch, NEW_PA_I, lm_i, sc_i)
+    _set_parents(st, j, scratch, NEW_PA_J, lm_j, sc_j)
+    _ancestors_all(pa, anc, scratch)
     return True
 
 
@@ -314,7 +390,7 @@ def hill_climb(tab, st, pairs, patience, rng):
 def run_structure(tab, st, pairs, rev_prob, t0, t1, burn_in, thin, draws, scores, trace,
                   proposed, accepted, rng):
     """Iterations ``t0 .. t1 - 1`` of a chain: a fixed mixture of pair moves and new-edge
-    reversals; records parent bitmasks ``draws[s]`` and log scores as the plan says."""
+    reversals; records parent bitsets ``draws[s]`` and log scores as the plan says."""
     has_pairs = pairs.shape[0] > 0
     pa, sc = st[0], st[2]
     for t in range(t0, t1):
@@ -349,8 +425,7 @@ def kernel_arrays(kernel) -> tuple[tuple, np.ndarray]:
 def start_state(kernel, tab: tuple, pairs: np.ndarray, rng: np.random.Generator | None) -> tuple:
     """The state of the graph of required edges, hill-climbed with ``rng`` when given
     (with the Python kernel's patience)."""
-    parents = adjacency_to_masks(kernel.required.astype(np.int64)).astype(np.int64)
-    st = init_state(tab, parents)
+    st = init_state(tab, adjacency_to_bitsets(kernel.required))
     if rng is not None:
         hill_climb(tab, st, pairs, 10 * pairs.shape[0] + 10, rng)
     return st
@@ -360,8 +435,8 @@ def climbed_adjacency(kernel, rng: np.random.Generator, n_climbs: int = 1) -> np
     """Hill-climbed start graphs drawn with the compiled kernel, each from the graph of
     required edges: uint8 adjacency, shape (n_climbs, n_nodes, n_nodes)."""
     tab, pairs = kernel_arrays(kernel)
-    return masks_to_adjacency(np.stack([start_state(kernel, tab, pairs, rng)[0]
-                                        for _ in range(n_climbs)]))
+    return bitsets_to_adjacency(np.stack([start_state(kernel, tab, pairs, rng)[0]
+                                          for _ in range(n_climbs)]), kernel.n_nodes)
 
 
 def run_structure_chain_numba(kernel, seed, plan, progress, chunk: int = 20_000):
@@ -372,7 +447,7 @@ def run_structure_chain_numba(kernel, seed, plan, progress, chunk: int = 20_000)
     tab, pairs = kernel_arrays(kernel)
     st = start_state(kernel, tab, pairs, rng if kernel.greedy_start else None)
     d = kernel.n_nodes
-    draws = np.zeros((plan.n_keep, d), dtype=np.int64)
+    draws = np.zeros((plan.n_keep, d, n_words(d)), dtype=np.int64)
     scores = np.empty(plan.n_keep)
     trace = np.empty(plan.n_iter // plan.thin)
     proposed = np.zeros(4, dtype=np.int64)
@@ -384,6 +459,6 @@ def run_structure_chain_numba(kernel, seed, plan, progress, chunk: int = 20_000)
         if progress is not None:
             progress(t1 - t0)
     names = ("add", "delete", "reverse", "rev")
-    return ChainResult(masks_to_adjacency(draws), trace,
+    return ChainResult(bitsets_to_adjacency(draws, d), trace,
                        {n: int(v) for n, v in zip(names, proposed)},
                        {n: int(v) for n, v in zip(names, accepted)}, {"scores": scores})

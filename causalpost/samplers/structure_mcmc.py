@@ -8,7 +8,8 @@ distribution is the DAG posterior under the score table's graph prior.
 
 The chain loop runs compiled with numba
 (:mod:`causalpost.samplers._numba_structure`, same moves and Hastings ratios)
-up to 62 nodes, and as the Python loop over the kernel above past that.
+at any number of nodes; the Python loop over the kernel above is kept as its
+reference.
 
 References
 ----------
@@ -32,7 +33,6 @@ from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.samplers._chains import ChainResult, progress_every
 from causalpost.samplers._mcmc_base import MCMCBase
-from causalpost.samplers._numba_common import MAX_NUMBA_NODES
 from causalpost.samplers._numba_structure import run_structure_chain_numba
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import GraphPrior
@@ -67,8 +67,9 @@ class StructureMCMC(MCMCBase):
         local maximum of the score with its own seed (``"greedy"``), or as is.
     search_space : {"auto", "full", "pc", "best", "pcor", "hybrid"}
         Candidate parents (see :mod:`causalpost.samplers._search_space`);
-        ``"auto"`` is ``"full"`` while a node has at most 70,000 parent sets,
-        else ``"hybrid"`` (PC skeleton plus the strongest partial correlations).
+        ``"auto"`` is ``"full"`` while a node has at most 70,000 parent sets and
+        62 candidate parents, else ``"hybrid"`` (PC skeleton plus the strongest partial
+        correlations).
     max_candidates : int, optional
         Cap on candidate parents per node for ``"pc"`` / ``"best"`` / ``"pcor"`` / ``"hybrid"``.
     disagreement_tol : float
@@ -143,15 +144,13 @@ class StructureMCMC(MCMCBase):
 
 
 def run_structure_chain(kernel: StructureKernel, seed, plan, progress) -> ChainResult:
-    """Run one structure-MCMC chain (a top-level function, safe for spawned workers):
-    compiled with numba up to 62 nodes, else the Python loop below."""
-    if kernel.n_nodes <= MAX_NUMBA_NODES:
-        return run_structure_chain_numba(kernel, seed, plan, progress)
-    return run_structure_chain_python(kernel, seed, plan, progress)
+    """Run one structure-MCMC chain (a top-level function, safe for spawned workers),
+    compiled with numba."""
+    return run_structure_chain_numba(kernel, seed, plan, progress)
 
 
 def run_structure_chain_python(kernel: StructureKernel, seed, plan, progress) -> ChainResult:
-    """The structure chain as a Python loop (the reference for the compiled one)."""
+    """The structure chain as a Python loop (the reference for the compiled one; slow)."""
     rng = np.random.default_rng(seed)
     state = kernel.initial_state(rng if kernel.greedy_start else None)
     d = kernel.n_nodes

@@ -23,6 +23,7 @@ from causalpost.scores.priors import GraphPrior
 __all__ = ["BoundScore", "ScoreTable", "build_score_table"]
 
 MAX_TABLE_ROWS = 5_000_000
+MAX_CANDIDATES = 62  # a parent set is an int64 mask over its node's candidates
 
 
 class BoundScore(Protocol):
@@ -85,15 +86,29 @@ class ScoreTable:
         """Log score + log prior of each graph of a batch, shape (n_draws,); -inf if disallowed."""
         from causalpost.graphs import adjacency_to_masks
 
-        parent_masks = adjacency_to_masks(np.asarray(adjacency))
-        total = np.zeros(parent_masks.shape[0])
-        for node in range(self.n_nodes):
-            if self.n_nodes <= 20:
+        adjacency = np.asarray(adjacency, dtype=bool)
+        total = np.zeros(adjacency.shape[0])
+        if self.n_nodes <= 20:
+            parent_masks = adjacency_to_masks(adjacency)
+            for node in range(self.n_nodes):
                 total += self.dense(node)[parent_masks[:, node]]
-            else:
-                lookup = dict(zip(self.global_masks(node).tolist(), self.scores[node].tolist()))
-                total += np.array([lookup.get(k, -np.inf) for k in parent_masks[:, node].tolist()])
+            return total
+        for node in range(self.n_nodes):
+            total += self._set_scores(node, adjacency[:, :, node])
         return total
+
+    def _set_scores(self, node: int, parents: np.ndarray) -> np.ndarray:
+        """Scores of ``node``'s parent sets given as rows of a bool matrix (n_sets, n_nodes),
+        -inf where not in the table (by candidate mask: any number of nodes)."""
+        if self.masks[node].size == 0:
+            return np.full(parents.shape[0], -np.inf)
+        cand = self.candidates[node]
+        local = parents[:, cand].astype(np.int64) @ np.left_shift(np.int64(1), np.arange(cand.size))
+        outside = parents.sum(axis=1) > parents[:, cand].sum(axis=1)  # a non-candidate parent
+        order = np.argsort(self.masks[node], kind="stable")
+        masks, scores = self.masks[node][order], self.scores[node][order]
+        k = np.minimum(np.searchsorted(masks, local), masks.size - 1)
+        return np.where(~outside & (masks[k] == local), scores[k], -np.inf)
 
 
 def build_score_table(
@@ -123,7 +138,8 @@ def build_score_table(
     CausalpostError
         If ``max_parents`` is smaller than a node's number of required parents.
     GraphTooLargeError
-        If the table would exceed five million parent sets.
+        If the table would exceed five million parent sets, or a node would have more
+        than 62 candidate parents.
     """
     n_nodes = score.n_nodes
     if max_parents is None:
@@ -136,6 +152,11 @@ def build_score_table(
         pool = np.arange(n_nodes) if candidates is None else np.asarray(candidates[node])
         pool = set(int(p) for p in pool) | set(np.flatnonzero(required[:, node]).tolist())
         pool = np.array(sorted(p for p in pool if not forbidden[p, node]), dtype=np.int64)
+        if pool.size > MAX_CANDIDATES:  # its masks would overflow int64
+            raise GraphTooLargeError(
+                f"node {node} has {pool.size} candidate parents; a score table allows at "
+                f"most {MAX_CANDIDATES} (restrict them: search_space='hybrid', 'pc' or "
+                "'best', or max_candidates)")
         must = [k for k, p in enumerate(pool) if required[p, node]]
         if len(must) > max_parents:
             raise CausalpostError(
