@@ -58,10 +58,12 @@ PLANS: dict[int, dict[str, dict]] = {
     # without its expansion); "partition" uses the defaults: search_space="auto" (hybrid:
     # PC + strongest partial correlations) and, with this long burn-in, annealed burn-in
     50: {"mcmc": dict(n_draws=1000, search_space="pc"),
+         "mcmc:hybrid": dict(n_draws=4000, thin=5000, n_chains=4),
          "partition:pc": dict(n_draws=4000, thin=2000, n_chains=4, search_space="pc",
                               anneal=None),
          "partition": dict(n_draws=4000, thin=2000, n_chains=4)},
     100: {"mcmc": dict(n_draws=1000, search_space="pc"),
+          "mcmc:hybrid": dict(n_draws=4000, thin=5000, n_chains=4),
           "partition:pc": dict(n_draws=4000, thin=20_000, n_chains=4, search_space="pc",
                                anneal=None),
           "partition": dict(n_draws=4000, thin=20_000, n_chains=4)},
