@@ -237,3 +237,16 @@ def test_tiny_graphs(n_nodes):
         post = cp.fit(data, sampler=name, n_draws=20, n_chains=1, seed=0, quiet=True,
                       parameters=False)
         assert post.adjacency.shape == (20, n_nodes, n_nodes)
+
+
+def test_a_cyclic_state_fails_loudly_instead_of_looping(structure_case):
+    """The ancestor recomputation refuses parent sets with a cycle (it would never finish)."""
+    tab, _ = nstruct.kernel_arrays(structure_case.kernel)
+    d = structure_case.table.n_nodes
+    cycle = np.zeros((d, d), dtype=np.uint8)
+    cycle[0, 1] = cycle[1, 2] = cycle[2, 0] = 1
+    with pytest.raises(ValueError, match="cycle"):
+        nstruct.init_state(tab, adjacency_to_bitsets(cycle))
+    acyclic = cycle.copy()
+    acyclic[2, 0] = 0
+    assert nstruct.init_state(tab, adjacency_to_bitsets(acyclic))[4].any()  # ancestors set

@@ -84,16 +84,23 @@ def _parents_done(pa, j, done, row):
 
 @njit(cache=True)
 def _ancestors_all(pa, anc, scratch):
-    """Every node's ancestors, from scratch (nodes done kept in ``scratch[DONE]``)."""
+    """Every node's ancestors, from scratch (nodes done kept in ``scratch[DONE]``).
+
+    Raises ``ValueError`` if the parent sets hold a cycle (a sweep finishes no node):
+    a corrupted state then fails loudly instead of looping forever.
+    """
     d = pa.shape[0]
     clear_all(scratch, DONE)
     n_done = 0
     while n_done < d:
+        before = n_done
         for j in range(d):
             if not has_bit(scratch, DONE, j) and _parents_done(pa, j, scratch, DONE):
                 _collect_ancestors(pa, anc, j)
                 set_bit(scratch, DONE, j)
                 n_done += 1
+        if n_done == before:
+            raise ValueError("structure MCMC state holds a cycle")
 
 
 @njit(cache=True, inline="always")
