@@ -52,6 +52,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 def _build_parser() -> argparse.ArgumentParser:
     from causalpost.samplers import SAMPLERS
+    from causalpost.samplers._search_space import SEARCH_SPACES
 
     parser = argparse.ArgumentParser(
         prog="causalpost",
@@ -80,7 +81,7 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="treat these columns as continuous")
     fit.add_argument("--design", help="an agent design (JSON) whose constraints to apply")
     fit.add_argument("--n-chains", type=int, help="MCMC chains (run in parallel)")
-    fit.add_argument("--search-space", choices=["auto", "full", "pc", "best", "pcor", "hybrid"],
+    fit.add_argument("--search-space", choices=["auto", *SEARCH_SPACES],
                      help="MCMC candidate parents (default auto: full while small, else hybrid)")
     fit.add_argument("--anneal", type=float,
                      help="order/partition MCMC: starting power of annealed burn-in (1: off)")

@@ -9,7 +9,7 @@ import numpy as np
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError, GraphTooLargeError
 from causalpost.posterior import Posterior
-from causalpost.samplers._chains import ChainResult, chain_seeds, make_plan, run_chains
+from causalpost.samplers._chains import ChainPlan, ChainResult, chain_seeds, make_plan, run_chains
 from causalpost.samplers._common import Problem, check_fitted, make_posterior, prepare_problem
 from causalpost.samplers._diagnostics import chain_diagnostics
 from causalpost.samplers._search_space import candidate_parents, expand_candidates
@@ -76,10 +76,8 @@ class MCMCBase:
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
         table = self._table(problem)
-        n_chains = 1 if self.n_chains is None else int(self.n_chains)
-        plan = make_plan(self.n_draws, n_chains, self.burn_in, self.thin,
-                         self._default_thin(data.n_nodes))
-        seeds, rng = chain_seeds(self.seed, n_chains)
+        plan = self._plan(data.n_nodes)
+        seeds, rng = chain_seeds(self.seed, self._n_chains())
         n_expand = int(getattr(self, "expansions", 0) or 0) if self._restricted(problem) else 0
         for _ in range(n_expand):
             results = self._run(problem, table, seeds, plan)
@@ -124,13 +122,19 @@ class MCMCBase:
             raise CausalpostError(f"start must be 'greedy' or 'empty', got {self.start!r}")
         return StructureKernel(table, problem.required) if self.start == "greedy" else None
 
+    def _n_chains(self) -> int:
+        return 1 if self.n_chains is None else int(self.n_chains)
+
+    def _plan(self, n_nodes: int) -> ChainPlan:
+        """The chains' draws, burn-in and thinning from the options (checked)."""
+        return make_plan(self.n_draws, self._n_chains(), self.burn_in, self.thin,
+                         self._default_thin(n_nodes))
+
     def _anneal_power(self, problem: Problem) -> float:
         """The starting power of annealed burn-in (1.0: none), checked."""
         power = getattr(self, "anneal", None)
         if power == "auto":
-            plan = make_plan(self.n_draws, 1 if self.n_chains is None else int(self.n_chains),
-                             self.burn_in, self.thin, self._default_thin(problem.data.n_nodes))
-            long_enough = plan.burn_in >= ANNEAL_MIN_BURN_IN
+            long_enough = self._plan(problem.data.n_nodes).burn_in >= ANNEAL_MIN_BURN_IN
             return AUTO_ANNEAL if long_enough else 1.0
         if power is None:
             return 1.0

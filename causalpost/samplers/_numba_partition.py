@@ -18,6 +18,7 @@ from causalpost.samplers._numba_common import (
     NCAND,
     F,
     flat_table,
+    pick,
     set_draw,
     set_log_z,
 )
@@ -121,12 +122,6 @@ def add_edge_probs(tab, level, partition, rb):
 
 
 @njit(cache=True)
-def _pick(rng, n):
-    k = int(rng.random() * n)
-    return k if k < n else n - 1
-
-
-@njit(cache=True)
 def _n_split_join(part):
     m = part.max() + 1
     sizes = np.zeros(m, dtype=np.int64)
@@ -182,7 +177,7 @@ def _swap(part, new, rng, adjacent):
     if part.max() == 0:
         return False
     while True:
-        a, b = _pick(rng, d), _pick(rng, d)
+        a, b = pick(rng, d), pick(rng, d)
         if part[a] != part[b] and (not adjacent or abs(part[a] - part[b]) == 1):
             break
     new[:] = part
@@ -197,7 +192,7 @@ def _node_move(part, new, rng):
     if d < 2:
         return False
     new[:] = part
-    v = _pick(rng, d)
+    v = pick(rng, d)
     p = part[v]
     alone = (part == p).sum() == 1
     if alone:
@@ -209,7 +204,7 @@ def _node_move(part, new, rng):
         if u != v and new[u] + 1 > n_parts:
             n_parts = new[u] + 1
     current = n_parts + p if alone else p
-    o = _pick(rng, 2 * n_parts)
+    o = pick(rng, 2 * n_parts)
     o += o >= current
     if o < n_parts:
         new[v] = o
@@ -273,8 +268,8 @@ def run_order(tab, rank, score, t0, t1, burn_in, thin, draws, scores, trace, rb,
     for t in range(t0, t1):
         proposed[0] += 1
         if d > 1:
-            a = _pick(rng, d)
-            b = _pick(rng, d - 1)
+            a = pick(rng, d)
+            b = pick(rng, d - 1)
             b += b >= a
             new[:] = rank
             new[a], new[b] = rank[b], rank[a]
