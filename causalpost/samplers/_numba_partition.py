@@ -9,6 +9,8 @@ stream differs. ``level[j]`` is node j's part (partition) or rank (order).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numba import njit
 
@@ -286,7 +288,8 @@ def run_order(tab, rank, score, t0, t1, burn_in, thin, draws, scores, trace, rb,
 # ---- Python side -------------------------------------------------------------------------
 
 
-def annealed_chunks(n_iter: int, burn_in: int, power: float, chunk: int):
+def annealed_chunks(n_iter: int, burn_in: int, power: float,
+                    chunk: int) -> Iterator[tuple[int, int, float]]:
     """``(t0, t1, beta)`` spans of a chain: while cooling (the first 80% of burn-in) the
     inverse temperature ``beta`` rises geometrically from ``power`` to 1 over 100 spans;
     afterwards, and always when ``power == 1``, spans of ``chunk`` iterations at 1."""

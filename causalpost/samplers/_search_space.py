@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
 
 __all__ = ["SEARCH_SPACES", "candidate_parents", "expand_candidates", "partial_correlations",
@@ -119,7 +120,7 @@ def candidate_parents(
     return out
 
 
-def partial_correlations(data) -> np.ndarray:
+def partial_correlations(data: Dataset) -> np.ndarray:
     """Absolute partial correlations of every pair given all other columns (zero diagonal),
     from the inverse of the correlation matrix plus a ridge of ``0.01 * d / n``.
 
