@@ -16,20 +16,40 @@ incentive (``voi``, ``ri``, ``voc``, ``ici``) the audit reports
   on how ties are ordered);
 * the witness: the most probable graph that admits it, with its probability.
 
-Graphs whose composed diagram is invalid (a cycle through the agent, a data
-utility with children) are counted, never dropped: their mass is reported as
-part of ``invalid_fraction`` and admits nothing. Graphs whose diagram lacks
-sufficient recall leave VoI, RI and VoC *undetermined*: that mass is also in
-``invalid_fraction``, is added to the interval's upper end, and raises the
-conservative flag when such a graph is in the credible set. An exact
-posterior of more than 50,000 graphs (an enumeration of 6 nodes holds 3.8
-million) is evaluated from its most probable graph down until the mass left
-is at most ``tail`` (default 1e-9); that mass is added to every upper end, so
-the bound stays rigorous and the interval's width is at most ``tail``.
-Smaller exact posteriors are evaluated whole: zero-width intervals.
+Graphs the design cannot be checked on are never counted as admitting
+nothing (that would let an audit pass on what it did not check). The rule,
+per distinct world graph:
+
+* **excluded** -- the composed diagram has a cycle through a decision: the
+  decision would influence what it observes, which contradicts the design's
+  own premise that observations precede the decision. Such graphs are not
+  world models *of this design*; they are dropped and every probability is
+  renormalised over the rest (``excluded_fraction`` reports the mass). Fitting
+  with the design's background knowledge (``causalpost fit --design``) leaves
+  none.
+* **unevaluable** -- the world graph itself is cyclic, or a utility that is a
+  data column has children in it. Such a graph could admit anything: its
+  (renormalised) mass is added to the upper end of every interval and raises
+  the conservative flag of every row when the graph is in the credible set
+  (``unevaluable_fraction``).
+* **undetermined** -- the diagram lacks sufficient recall, so VoI, RI and VoC
+  are undefined: counted as unevaluable for those kinds only
+  (``no_recall_fraction``).
+
+When the *evaluable* mass (graphs that are neither excluded nor unevaluable,
+out of the whole posterior) is below ``min_evaluable`` (default 0.5), the
+verdict is ``"fail"`` whatever the rows say, and ``reasons`` says why: the
+answer would rest on a minority of the posterior. An exact posterior of more
+than 50,000 graphs (an enumeration of 6 nodes holds 3.8 million) is evaluated
+from its most probable graph down until the mass left is at most ``tail``
+(default 1e-9); that mass is added to every upper end, so the bound stays
+rigorous and the interval's width is at most ``tail``. Smaller exact
+posteriors are evaluated whole: zero-width intervals.
 
 The verdict is ``"fail"`` when, for a protected node and one of the design's
-kinds, the upper end exceeds ``threshold`` or the conservative flag is raised.
+kinds, the upper end exceeds ``threshold`` or the conservative flag is raised,
+or when the evaluable mass is below ``min_evaluable``; ``reasons`` lists each
+cause in one sentence.
 
 References
 ----------
@@ -48,6 +68,7 @@ import pandas as pd
 from scipy.stats import beta as beta_dist
 from tqdm.auto import tqdm
 
+from causalpost.graphs import is_acyclic
 from causalpost.posterior import Posterior
 
 from ._audit_quant import quantitative_risk
@@ -142,6 +163,10 @@ def _n_evaluated(probs: np.ndarray, exact: bool, tail: float) -> int:
     return int(min(len(probs), np.searchsorted(np.cumsum(probs), 1.0 - tail) + 1))
 
 
+# status of a distinct graph under a design (see the module docstring)
+VALID, UNEVALUABLE, NO_RECALL, EXCLUDED = 0, 1, 2, 3
+
+
 def _evaluate(
     graphs: np.ndarray,
     design: Design,
@@ -151,12 +176,16 @@ def _evaluate(
     """Admitted and undetermined rows of every graph, and each graph's status.
 
     Returns ``nodes``, ``admits`` and ``undetermined`` (bool, (n_graphs, n_rows))
-    and ``status`` (0 valid, 1 invalid diagram, 2 no sufficient recall).
+    and ``status`` (:data:`VALID`, :data:`UNEVALUABLE`, :data:`NO_RECALL` or
+    :data:`EXCLUDED`). Unevaluable graphs are undetermined in every row;
+    excluded graphs admit nothing and are undetermined nowhere (the caller
+    renormalises without them).
     """
     nodes, added, cut = design.layout(names)
     n_data, n_nodes = len(names), len(nodes)
     decisions, utilities = design.decision_names, design.utility_names
     index = {v: i for i, v in enumerate(nodes)}
+    data_utilities = [index[u] for u in utilities if index[u] < n_data]
     offset = {
         (d, k): (a * len(KINDS) + b) * n_nodes
         for a, d in enumerate(decisions)
@@ -165,7 +194,7 @@ def _evaluate(
     n_rows = len(offset) * n_nodes
     admits = np.zeros((len(graphs), n_rows), dtype=bool)
     undetermined = np.zeros_like(admits)
-    status = np.zeros(len(graphs), dtype=np.int8)
+    status = np.full(len(graphs), VALID, dtype=np.int8)
     bar = tqdm(total=len(graphs), desc="audit", unit="graph",
                disable=quiet or len(graphs) < PROGRESS_MIN_GRAPHS)
     for start in range(0, len(graphs), _CHUNK):
@@ -175,17 +204,24 @@ def _evaluate(
         full[:, :n_data, :n_data] = world
         full[:, :, cut] = False
         full |= added
+        broken = ~np.asarray(is_acyclic(world), dtype=bool)
+        if data_utilities:
+            broken |= full[:, data_utilities, :].any(axis=(1, 2))
         for s, adj in enumerate(full, start=start):
+            if broken[s - start]:
+                status[s] = UNEVALUABLE
+                undetermined[s] = True
+                continue
             try:
                 cid = CID.from_adjacency(adj, nodes, decisions, utilities)
-            except CIDError:
-                status[s] = 1
+            except CIDError:  # acyclic world, sink utilities: a cycle through a decision
+                status[s] = EXCLUDED
                 continue
             for d, sets in all_incentives(cid, KINDS, on_insufficient_recall="none").items():
                 for kind, found in sets.items():
                     base = offset[d, kind]
                     if found is None:
-                        status[s] = 2
+                        status[s] = NO_RECALL
                         undetermined[s, base : base + n_nodes] = True
                     else:
                         admits[s, [base + index[v] for v in found]] = True
@@ -209,6 +245,7 @@ def audit(
     *,
     tail: float | None = None,
     n_quantitative: int = 200,
+    min_evaluable: float = 0.5,
     seed: int | np.random.Generator | None = 0,
     quiet: bool = False,
 ) -> AuditReport:
@@ -231,6 +268,10 @@ def audit(
     n_quantitative : int
         Draws (chosen by weight) for the quantitative VoI / VoC of protected
         nodes, when the posterior carries linear-Gaussian parameters; 0 skips it.
+    min_evaluable : float
+        Smallest posterior mass of evaluable graphs (neither excluded nor
+        unevaluable, see the module docstring) for which the audit may pass;
+        below it the verdict is ``"fail"``. In [0, 1].
     seed : int or numpy.random.Generator, optional
         For choosing those draws.
     quiet : bool
@@ -243,8 +284,9 @@ def audit(
     Raises
     ------
     DesignError
-        If the design names nodes the posterior does not have, or an argument
-        is out of range.
+        If the design names nodes the posterior does not have, an argument is
+        out of range, or every graph of the posterior contradicts the design
+        (all excluded: there is nothing to renormalise over).
 
     References
     ----------
@@ -265,7 +307,11 @@ def audit(
     >>> float(row.probability), bool(row.conservative)
     (0.75, True)
     """
-    for label, value, low in (("threshold", threshold, 0.0), ("alpha", alpha, 1e-12)):
+    for label, value, low in (
+        ("threshold", threshold, 0.0),
+        ("alpha", alpha, 1e-12),
+        ("min_evaluable", min_evaluable, 0.0),
+    ):
         if not low <= float(value) <= 1.0:
             raise DesignError(f"{label} must be in [{low:g}, 1]; got {value!r}")
     design.check(posterior.nodes)
@@ -279,23 +325,36 @@ def audit(
     nodes, admits, undetermined, status = _evaluate(graphs, design, names, quiet)
     weights = probs[:n_eval]
     unevaluated = float(probs[n_eval:].sum())
-    table = _rows(design, nodes)
-    p = np.clip(weights @ admits, 0.0, 1.0)  # float sums of weights can overshoot 1 by ~1e-15
-    lo, hi = jeffreys_interval(p, posterior.effective_sample_size)
-    hi = np.minimum(1.0, hi + weights @ undetermined + unevaluated)
-    k = min(_credible_size(probs, alpha), n_eval)
+    excluded = float(weights[status == EXCLUDED].sum())
+    kept_mass = 1.0 - excluded
+    if kept_mass <= 1e-12:
+        raise DesignError(
+            "every graph of the posterior contradicts the design (its decision would "
+            "influence what it observes), so nothing can be audited; fit the posterior "
+            "with the design's constraints (causalpost fit --design DESIGN.json)"
+        )
+    kept = np.flatnonzero(status != EXCLUDED)
+    # conditional on the design's premise: renormalise over the graphs that do not contradict it
+    cond = weights[kept] / kept_mass
+    admits, undetermined = admits[kept], undetermined[kept]
+    p = np.clip(cond @ admits, 0.0, 1.0)  # float sums of weights can overshoot 1 by ~1e-15
+    lo, hi = jeffreys_interval(p, posterior.effective_sample_size * kept_mass)
+    hi = np.minimum(1.0, hi + cond @ undetermined + unevaluated / kept_mass)
+    k = min(_credible_size(np.concatenate([cond, probs[n_eval:] / kept_mass]), alpha), len(kept))
     conservative = (admits[:k] | undetermined[:k]).any(axis=0)
     has_witness = admits.any(axis=0)
-    witness = np.where(has_witness, admits.argmax(axis=0), -1)
-    table = table.assign(
+    witness = np.where(has_witness, kept[admits.argmax(axis=0)], -1)
+    table = _rows(design, nodes).assign(
         probability=p,
         lo=lo,
         hi=hi,
         conservative=conservative,
         witness=witness,
-        witness_probability=np.where(has_witness, weights[witness], np.nan),
+        witness_probability=np.where(has_witness, weights[witness] / kept_mass, np.nan),
     )
-    guarded = table["protected"] & ((table["hi"] > threshold) | table["conservative"])
+    unevaluable = float(weights[status == UNEVALUABLE].sum())
+    evaluable = 1.0 - excluded - unevaluable - unevaluated
+    reasons = _reasons(table, threshold, alpha, evaluable, min_evaluable, excluded, unevaluable)
     witness_edges = {}
     for rank in np.unique(witness[witness >= 0]):
         cid = design.compose(graphs[rank], names)
@@ -306,17 +365,20 @@ def audit(
         nodes=nodes,
         threshold=float(threshold),
         alpha=float(alpha),
-        verdict="fail" if bool(guarded.any()) else "pass",
+        verdict="fail" if reasons else "pass",
         n_draws=posterior.n_draws,
         n_unique_graphs=len(probs),
         n_evaluated=n_eval,
         exact=posterior.exact,
         effective_sample_size=posterior.effective_sample_size,
-        invalid_cid_fraction=float(weights[status == 1].sum()),
-        no_recall_fraction=float(weights[status == 2].sum()),
+        excluded_fraction=excluded,
+        unevaluable_fraction=unevaluable,
+        no_recall_fraction=float(weights[status == NO_RECALL].sum()),
         unevaluated_fraction=unevaluated,
+        min_evaluable=float(min_evaluable),
         credible_set_size=k,
         rows=table,
+        reasons=reasons,
         witness_edges=witness_edges,
         quantitative_rows=quant,
         quantitative_note=note,
@@ -324,11 +386,48 @@ def audit(
     )
 
 
+def _reasons(
+    table: pd.DataFrame,
+    threshold: float,
+    alpha: float,
+    evaluable: float,
+    min_evaluable: float,
+    excluded: float,
+    unevaluable: float,
+) -> tuple[str, ...]:
+    """One sentence per cause of a failing verdict; empty when the audit passes."""
+    out = []
+    if evaluable < min_evaluable or evaluable <= 0.0:
+        parts = []
+        if excluded > 0:
+            parts.append(f"{excluded:.3g} contradicts the design (the decision would influence "
+                         "what it observes)")
+        if unevaluable > 0:
+            parts.append(f"{unevaluable:.3g} cannot be evaluated (a cyclic world graph or a "
+                         "utility with children)")
+        detail = "; ".join(parts) or "the rest was not evaluated"
+        out.append(
+            f"only {max(evaluable, 0.0):.3g} of the posterior mass could be checked, below the "
+            f"floor min_evaluable={min_evaluable:g} ({detail}); fit the posterior with the "
+            "design's constraints (causalpost fit --design DESIGN.json)"
+        )
+    guarded = table[table["protected"]]
+    for r in guarded.itertuples():
+        what = f"P({r.kind} on {r.node} for {r.decision})"
+        if r.hi > threshold:
+            out.append(f"{what} = {r.probability:.3g}, upper end {r.hi:.3g} > threshold "
+                       f"{threshold:g}")
+        elif r.conservative:
+            out.append(f"{what}: a graph among the most probable covering {1 - alpha:.0%} of "
+                       "the mass admits it (conservative flag)")
+    return tuple(out)
+
+
 def _map_edges(
     graphs: np.ndarray, status: np.ndarray, design: Design, names: Sequence[str]
 ) -> tuple[tuple[str, str], ...]:
     """Edges of the most probable valid composed diagram (for drawing), or of the design."""
-    valid = np.flatnonzero(status != 1)
+    valid = np.flatnonzero((status == VALID) | (status == NO_RECALL))
     if valid.size:
         return tuple(design.compose(graphs[valid[0]], names).edges)
     nodes, added, _ = design.layout(names)
@@ -358,8 +457,10 @@ def compare(
         Index: ``(node, kind)`` over every design's protected nodes and kinds;
         columns: ``(design name, field)`` for fields ``probability``, ``lo``,
         ``hi`` and ``conservative`` (the largest over the design's decisions;
-        NaN where a design does not guard that node and kind), and a last
-        ``(design name, "verdict")`` column repeating the design's verdict.
+        NaN where a design does not guard that node and kind), then
+        ``(design name, "verdict")`` repeating the design's verdict and
+        ``(design name, "evaluable")`` its evaluable mass (a design fails when
+        that is below ``min_evaluable``, see :func:`audit`).
 
     Raises
     ------
@@ -394,5 +495,6 @@ def compare(
             conservative=("conservative", "any"),
         )
         agg["verdict"] = report.verdict
+        agg["evaluable"] = report.evaluable_fraction
         parts[design.name] = agg
     return pd.concat(parts, axis=1)

@@ -71,6 +71,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=200,
         help="draws for quantitative VoI/VoC of protected nodes (0: skip)",
     )
+    parser.add_argument(
+        "--min-evaluable",
+        type=float,
+        default=0.5,
+        help="smallest posterior mass the design can be checked on for the audit to pass",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--markdown", action="store_true", help="print the Markdown report")
     parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
@@ -97,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         alpha=args.alpha,
         n_quantitative=0 if args.json and not args.html else args.n_quantitative,
+        min_evaluable=args.min_evaluable,
         quiet=args.quiet or args.json,
     )
     if args.html:
@@ -116,12 +123,22 @@ def _text(report: Any) -> str:
     lines = [
         f"{report.design.name}: {report.verdict.upper()} "
         f"(threshold {report.threshold:g}, {report.n_draws} draws, "
-        f"{report.n_unique_graphs} distinct graphs, invalid {report.invalid_fraction:.3g})"
+        f"{report.n_unique_graphs} distinct graphs, evaluable {report.evaluable_fraction:.3g}, "
+        f"excluded {report.excluded_fraction:.3g}, unevaluable "
+        f"{report.unevaluable_fraction:.3g})"
     ]
     for r in report.guarded.itertuples():
         flag = "  conservative flag" if r.conservative else ""
         lines.append(
             f"  {r.decision} {r.kind:<4} {r.node}: p={r.probability:.4f} "
             f"[{r.lo:.4f}, {r.hi:.4f}]{flag}"
+        )
+    lines += [f"  why: {reason}" for reason in report.reasons]
+    if report.excluded_fraction + report.unevaluable_fraction > 0 and not any(
+        "--design" in reason for reason in report.reasons
+    ):
+        lines.append(
+            "  note: part of the posterior contradicts the design; refit with "
+            "`causalpost fit DATA.csv --design DESIGN.json` to apply its constraints"
         )
     return "\n".join(lines)

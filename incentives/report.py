@@ -6,15 +6,21 @@ by ``causalpost audit --json``::
 
     {"verdict": "pass" | "fail", "threshold": t, "n_draws": S,
      "n_unique_graphs": U, "invalid_fraction": f,
+     "reasons": ["one sentence per cause of a failing verdict", ...],
+     "excluded_fraction": e, "unevaluable_fraction": u, "no_recall_fraction": r,
+     "evaluable_fraction": v, "min_evaluable": m,
      "incentives": [{"decision": "Rec", "kind": "ici", "node": "Opinion",
                      "probability": p, "interval": [lo, hi],
                      "conservative": true, "protected": true,
                      "witness": {"edges": [["A", "B"], ...], "probability": q} | null},
                     ...]}
 
-``protected`` is true for the rows that decide the verdict: a protected node
-and one of the design's kinds. ``to_html`` writes a self-contained page with
-the risk bars and the diagram coloured by risk, embedded as PNG images.
+Probabilities are conditional on the design's premise: graphs that
+contradict it (``excluded_fraction``) are dropped and the rest renormalised
+(see :mod:`incentives.audit`). ``protected`` is true for the rows that
+decide the verdict: a protected node and one of the design's kinds.
+``to_html`` writes a self-contained page with the risk bars and the diagram
+coloured by risk, embedded as PNG images.
 """
 
 from __future__ import annotations
@@ -47,8 +53,19 @@ class AuditReport:
         ``conservative``, ``protected``, ``witness`` (rank of the witness graph
         among the distinct graphs, -1 if none) and ``witness_probability``.
         A copy is returned on each access (``rows`` holds the original).
+    reasons : tuple of str
+        One sentence per cause of a ``"fail"`` verdict (a guarded row over the
+        threshold or flagged, or too little evaluable mass); empty on a pass.
+    excluded_fraction : float
+        Mass of graphs that contradict the design (a cycle through a decision):
+        dropped, the rest renormalised.
+    unevaluable_fraction : float
+        Mass of graphs that could not be evaluated (a cyclic world graph, a
+        utility with children): added to every upper end.
+    no_recall_fraction : float
+        Mass of graphs without sufficient recall (VoI / RI / VoC undetermined).
     invalid_fraction : float
-        Mass of graphs whose diagram is invalid or lacks sufficient recall.
+        The sum of the three.
     quantitative : pandas.DataFrame or None
         Distribution of the quantitative VoI / VoC of protected nodes.
     """
@@ -63,11 +80,14 @@ class AuditReport:
     n_evaluated: int
     exact: bool
     effective_sample_size: float
-    invalid_cid_fraction: float
+    excluded_fraction: float
+    unevaluable_fraction: float
     no_recall_fraction: float
     unevaluated_fraction: float
+    min_evaluable: float
     credible_set_size: int
     rows: pd.DataFrame = field(repr=False)
+    reasons: tuple[str, ...] = field(repr=False)
     witness_edges: dict[int, tuple[tuple[str, str], ...]] = field(repr=False)
     quantitative_rows: pd.DataFrame | None = field(repr=False)
     quantitative_note: str = field(repr=False)
@@ -85,8 +105,14 @@ class AuditReport:
 
     @property
     def invalid_fraction(self) -> float:
-        """Mass of graphs whose composed diagram is invalid or lacks sufficient recall."""
-        return self.invalid_cid_fraction + self.no_recall_fraction
+        """Mass of graphs excluded, unevaluable or without sufficient recall."""
+        return self.excluded_fraction + self.unevaluable_fraction + self.no_recall_fraction
+
+    @property
+    def evaluable_fraction(self) -> float:
+        """Posterior mass of the graphs the design could be checked on (the floor's measure)."""
+        gone = self.excluded_fraction + self.unevaluable_fraction + self.unevaluated_fraction
+        return max(0.0, 1.0 - gone)
 
     @property
     def guarded(self) -> pd.DataFrame:
@@ -133,6 +159,12 @@ class AuditReport:
             "n_unique_graphs": self.n_unique_graphs,
             "invalid_fraction": float(self.invalid_fraction),
             "incentives": rows,
+            "reasons": list(self.reasons),
+            "excluded_fraction": float(self.excluded_fraction),
+            "unevaluable_fraction": float(self.unevaluable_fraction),
+            "no_recall_fraction": float(self.no_recall_fraction),
+            "evaluable_fraction": float(self.evaluable_fraction),
+            "min_evaluable": self.min_evaluable,
         }
 
     # -- Markdown ---------------------------------------------------------------------
@@ -149,13 +181,18 @@ class AuditReport:
             f"{self.credible_set_size} graph(s)).",
             f"Posterior: {self.n_draws} draws, {self.n_unique_graphs} distinct graphs "
             f"({self.n_evaluated} evaluated), effective sample size {ess}.",
-            f"Invalid composed diagrams: {self.invalid_cid_fraction:.4g} of the mass; "
-            f"without sufficient recall: {self.no_recall_fraction:.4g}; "
-            f"not evaluated (tail): {self.unevaluated_fraction:.2g}.",
+            f"Excluded (the decision would influence what it observes; the rest renormalised): "
+            f"{self.excluded_fraction:.4g} of the mass; unevaluable (added to every upper end): "
+            f"{self.unevaluable_fraction:.4g}; without sufficient recall: "
+            f"{self.no_recall_fraction:.4g}; not evaluated (tail): "
+            f"{self.unevaluated_fraction:.2g}.",
         ]
-        if self.invalid_fraction > self.threshold:
+        if self.reasons:
+            lines.append("Why it fails: " + " ".join(f"({i}) {r}." for i, r in
+                                                      enumerate(self.reasons, 1)))
+        if self.excluded_fraction + self.unevaluable_fraction > 0:
             lines.append(
-                "Warning: much of the posterior violates the design; fit with "
+                "Warning: part of the posterior violates the design; fit with "
                 "`causalpost fit --design` to apply its constraints."
             )
         return lines
