@@ -19,13 +19,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from causalpost.errors import DataError
+from causalpost.errors import CausalpostError, DataError
 
 __all__ = ["Dataset", "Kind", "from_numpy", "from_pandas", "load_csv"]
 
 Kind = Literal["continuous", "discrete"]
 _KINDS = ("continuous", "discrete")
 MAX_DISCRETE_LEVELS = 10
+_DELIMITERS = (",", ";", "\t", "|")
+MAX_ABS_VALUE = 1e100  # beyond this a column's variance (and its parameters) overflow
 
 
 @dataclass(frozen=True)
@@ -114,17 +116,23 @@ def load_csv(
     path: str | Path,
     kinds: Mapping[str, str] | None = None,
     max_levels: int = MAX_DISCRETE_LEVELS,
+    sep: str | None = None,
 ) -> Dataset:
     """Read a CSV file with a header row of node names.
 
     Parameters
     ----------
     path : str or Path
-        The file. Read as text with pandas; never unpickled.
+        A regular file (not a FIFO or device), UTF-8 with or without a byte
+        order mark. Read as text with pandas; never unpickled.
     kinds : mapping of str to {"continuous", "discrete"}, optional
         Overrides the detected kind of the named columns.
     max_levels : int
         Integer columns with at most this many distinct values are discrete.
+    sep : str, optional
+        The delimiter. By default detected from the header row: a comma, or
+        else a semicolon, tab or ``|`` when that splits the header into more
+        columns (so a semicolon-separated file is never read as one column).
 
     Returns
     -------
@@ -133,24 +141,42 @@ def load_csv(
     Raises
     ------
     DataError
-        For an unreadable or empty file, duplicate or empty column names,
-        and every problem listed in :func:`from_pandas`.
+        For a missing, unreadable, non-regular or empty file, duplicate or empty
+        column names, and every problem listed in :func:`from_pandas`.
     """
-    path = Path(path)
+    from causalpost._io import check_input_file
+
     try:
-        with path.open(newline="") as fh:
-            header = next(csv.reader(fh), None)
+        path = check_input_file(path, "data")
+    except CausalpostError as exc:
+        raise DataError(str(exc)) from None
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            first = fh.readline()
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {str(path)!r}: {exc}") from None
+    sep = _delimiter(first) if sep is None else sep
+    header = next(csv.reader([first], delimiter=sep), None)
     if not header:
         raise DataError(f"{str(path)!r} is empty: expected a header row of node names")
     _check_names([h.strip() for h in header])
     try:
-        frame = pd.read_csv(path, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        frame = pd.read_csv(path, sep=sep, skipinitialspace=True, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
+            ValueError) as exc:
         raise DataError(f"cannot parse {str(path)!r} as CSV: {str(exc).splitlines()[0]}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return from_pandas(frame, kinds=kinds, max_levels=max_levels)
+
+
+def _delimiter(header_line: str) -> str:
+    """The delimiter that splits a header row into the most columns (comma first)."""
+    counts = {sep: len(next(csv.reader([header_line], delimiter=sep), []))
+              for sep in _DELIMITERS}
+    if counts[","] > 1:
+        return ","
+    best = max(_DELIMITERS, key=lambda sep: counts[sep])
+    return best if counts[best] > 1 else ","
 
 
 def from_numpy(
@@ -215,8 +241,8 @@ def from_pandas(
         if kind not in _KINDS:
             raise DataError(f"column {name!r}: unknown kind {kind!r}, expected one of {_KINDS}")
     columns, col_kinds, col_levels = [], [], []
-    for name in names:
-        series = frame[name]
+    for position, name in enumerate(names):
+        series = frame.iloc[:, position]  # by position: labels may be integers, not names
         kind = kinds.get(name) or _detect_kind(name, series, max_levels)
         if kind == "continuous":
             columns.append(_continuous_column(name, series))
@@ -277,6 +303,16 @@ def _continuous_column(name: str, series: pd.Series) -> np.ndarray:
         raise DataError(f"column {name!r}: {values[row - 1]} (NaN or inf) in data row {row}")
     if np.ptp(values) == 0:
         raise DataError(f"column {name!r} is constant ({values[0]}); drop it")
+    largest = float(np.max(np.abs(values)))
+    if largest > MAX_ABS_VALUE:
+        raise DataError(
+            f"column {name!r}: values up to {largest:.3g} are too large for float64 scores "
+            f"(the variance overflows); rescale the column below {MAX_ABS_VALUE:.0e}")
+    spread = float(np.ptp(values))
+    if spread < 1 / MAX_ABS_VALUE:
+        raise DataError(
+            f"column {name!r}: values vary by only {spread:.3g}, too little for float64 "
+            "scores (the variance underflows); rescale the column")
     return values
 
 

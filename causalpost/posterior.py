@@ -12,7 +12,6 @@ only numeric and string arrays plus a JSON header, read with
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -21,6 +20,8 @@ import pandas as pd
 from scipy.special import logsumexp
 
 from causalpost import metrics
+from causalpost._io import atomic_path
+from causalpost._posterior_file import read_posterior_file, validate_posterior_arrays
 from causalpost.errors import CausalpostError
 
 __all__ = ["Posterior", "RankedGraph"]
@@ -250,37 +251,44 @@ class Posterior:
         header = {"format": FORMAT, "nodes": list(self.nodes), "exact": self.exact,
                   "info": self.info, "diagnostics": diag_json}
         arrays["header"] = np.array(json.dumps(header, default=_json_default))
-        with path.open("wb") as fh:
+        with atomic_path(path) as tmp, tmp.open("wb") as fh:  # no partial file, ever
             np.savez_compressed(fh, **arrays)
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> Posterior:
-        """Read a file written by :meth:`save`.
+    def load(cls, path: str | Path, *, max_bytes: int | None = None) -> Posterior:
+        """Read a file written by :meth:`save`, checking it as strictly as a fresh fit.
+
+        Parameters
+        ----------
+        path : str or Path
+            A regular file (not a FIFO or device).
+        max_bytes : int, optional
+            Most uncompressed bytes the file may declare, checked in the zip and
+            ``.npy`` headers before anything is allocated; default 1 GiB or the
+            ``CAUSALPOST_MAX_POSTERIOR_BYTES`` environment variable.
 
         Raises
         ------
         CausalpostError
-            If the file is missing, corrupt, or not a causalpost posterior.
+            If the file is missing, corrupt, too large, not a causalpost
+            posterior, or holds an invalid posterior: a cyclic draw or self-loop,
+            entries other than 0/1, weights that are not finite and normalised,
+            names that are not unique strings, shapes that disagree, non-finite
+            or unnormalised parameters.
         """
-        path = Path(path)
-        try:
-            with path.open("rb") as fh, np.load(fh, allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-            header = json.loads(str(arrays.pop("header")))
-        except FileNotFoundError:
-            raise CausalpostError(f"no such file: {str(path)!r}") from None
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            raise CausalpostError(
-                f"{str(path)!r} is not a causalpost posterior file ({type(exc).__name__})"
-            ) from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise CausalpostError(f"{str(path)!r} is not a causalpost posterior file")
+        header, arrays = read_posterior_file(path, max_bytes)
+        shown = repr(str(path))
+        if "adjacency" not in arrays or "log_weights" not in arrays:
+            raise CausalpostError(f"{shown} is not a causalpost posterior file (no draws)")
         params = {k[7:]: v for k, v in arrays.items() if k.startswith("param__")}
         diagnostics = dict(header.get("diagnostics", {}))
         diagnostics.update({k[6:]: v for k, v in arrays.items() if k.startswith("diag__")})
+        info = header.get("info", {})
+        validate_posterior_arrays(header["nodes"], arrays["adjacency"], arrays["log_weights"],
+                                  params, info, diagnostics, where=shown)
         return cls(header["nodes"], arrays["adjacency"], arrays["log_weights"], params,
-                   exact=header["exact"], info=header["info"], diagnostics=diagnostics)
+                   exact=header["exact"], info=info, diagnostics=diagnostics)
 
 
 def _json_default(value):

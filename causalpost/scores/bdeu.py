@@ -135,7 +135,27 @@ class BoundBDeu:
             for (parents, draws), size in zip(groups, sizes):
                 counts = self.counts(node, tuple(parents.tolist()))
                 concentration = self.ess / (size * arity) + counts
-                gam = rng.gamma(np.broadcast_to(concentration, (draws.size, *concentration.shape)))
-                cpt[draws, :size, :] = gam / gam.sum(axis=-1, keepdims=True)
+                cpt[draws, :size, :] = _dirichlet_rows(concentration, draws.size, rng)
             params[f"cpt_{node}"] = cpt
         return params
+
+
+def _dirichlet_rows(concentration: np.ndarray, n_draws: int, rng: np.random.Generator):
+    """``n_draws`` Dirichlet draws of every row of ``concentration``, in log space.
+
+    A Gamma(a) draw with small ``a`` (a sparse parent configuration: the
+    prior's ``ess / (q r)`` and no counts) underflows to 0, and a row of zeros
+    normalises to NaN. Log-Gammas never do: ``log G(a) = log G(a + 1) + log(U) / a``
+    with U uniform on (0, 1] (Marsaglia & Tsang 2000), then a log-sum-exp
+    normalisation; every row is finite and sums to 1.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_draws, *concentration.shape)
+    """
+    shape = (n_draws, *concentration.shape)
+    alpha = np.broadcast_to(concentration, shape)
+    log_gamma = np.log(rng.gamma(alpha + 1.0)) + np.log1p(-rng.random(shape)) / alpha
+    log_gamma -= log_gamma.max(axis=-1, keepdims=True)
+    probs = np.exp(log_gamma)
+    return probs / probs.sum(axis=-1, keepdims=True)

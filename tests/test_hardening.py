@@ -1,0 +1,269 @@
+"""Hostile inputs (issues 16 and 19): every one refused in one line or read correctly.
+
+Each test here failed on the code before the hardening: a file misread, a
+traceback, a partial or overwritten output, NaN in a result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import causalpost as cp
+from causalpost import _io
+from causalpost.cli import main
+from causalpost.posterior import FORMAT, Posterior
+from causalpost.scores.bdeu import BDeu
+from tests.conftest import chain_frame
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _posterior_file(path, adjacency, log_weights=None, nodes=("A", "B", "C"), header=None,
+                    **arrays):
+    """Write a posterior file by hand, as a hostile user could."""
+    adjacency = np.asarray(adjacency, dtype=np.uint8)
+    if log_weights is None:
+        log_weights = np.full(adjacency.shape[0], -np.log(adjacency.shape[0]))
+    head = {"format": FORMAT, "nodes": list(nodes), "exact": False, "info": {},
+            "diagnostics": {}}
+    head.update(header or {})
+    np.savez_compressed(path, adjacency=adjacency, log_weights=np.asarray(log_weights),
+                        header=np.array(json.dumps(head)), **arrays)
+    return path
+
+
+def _chain3(n_draws=2):
+    adj = np.zeros((n_draws, 3, 3), np.uint8)
+    adj[:, 0, 1] = adj[:, 1, 2] = 1
+    return adj
+
+
+def _error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.fixture
+def csv_path(tmp_path):
+    path = tmp_path / "chain.csv"
+    chain_frame(120, seed=3)[["A", "B", "C"]].to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def saved(tmp_path, csv_path):
+    out = tmp_path / "post.npz"
+    cp.fit(cp.load_csv(csv_path), seed=0).save(out)
+    return out
+
+
+# -- posterior files: validated on load --------------------------------------------
+
+
+def test_a_fresh_posterior_round_trips(saved):
+    post = Posterior.load(saved)
+    assert post.n_draws == 25 and post.nodes == ("A", "B", "C")
+
+
+def test_draw_chain_diagnostics_are_allowed(tmp_path):
+    path = _posterior_file(tmp_path / "p.npz", _chain3(3),
+                           diag__draw_chain=np.array([0, 1, 1]))
+    assert Posterior.load(path).diagnostics["draw_chain"].tolist() == [0, 1, 1]
+    bad = _posterior_file(tmp_path / "q.npz", _chain3(3), diag__draw_chain=np.array([0, -1, 1]))
+    with pytest.raises(cp.CausalpostError, match="draw_chain"):
+        Posterior.load(bad)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda a: a.__setitem__((1, 2, 0), 1), r"draw 1 is not acyclic \(A->B, B->C, C->A\)"),
+        (lambda a: a.__setitem__((0, 0, 0), 1), "self-loop A->A"),
+        (lambda a: a.__setitem__((0, 0, 2), 2), "entries must be 0 or 1"),
+    ],
+)
+def test_invalid_graphs_in_a_file_are_refused(tmp_path, mutate, message):
+    adj = _chain3()
+    mutate(adj)
+    with pytest.raises(cp.CausalpostError, match=message):
+        Posterior.load(_posterior_file(tmp_path / "p.npz", adj))
+
+
+@pytest.mark.parametrize(
+    ("log_weights", "message"),
+    [
+        ([np.log(41.0), 0.0], "sum to 42"),
+        ([np.nan, 0.0], "NaN"),
+        ([np.inf, 0.0], r"\+inf"),
+        ([0.0], "log_weights must be 2 floats"),
+    ],
+)
+def test_bad_log_weights_are_refused(tmp_path, log_weights, message):
+    path = _posterior_file(tmp_path / "p.npz", _chain3(), log_weights=np.array(log_weights))
+    with pytest.raises(cp.CausalpostError, match=message):
+        Posterior.load(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ({"nodes": [{"a": 1}, "B", "C"]}, "not a non-empty string"),
+        ({"nodes": [["A"], "B", "C"]}, "not a non-empty string"),
+        ({"nodes": [1, "B", "C"]}, "not a non-empty string"),
+        ({"nodes": [None, "B", "C"]}, "not a non-empty string"),
+        ({"nodes": ["A", "A", "C"]}, "not unique"),
+        ({"nodes": ["A", "B"]}, r"expected \(n_draws, 2, 2\)"),
+        ({"nodes": "ABC"}, "must be a non-empty list"),
+        ({"exact": "yes"}, "'exact' must be true or false"),
+        ({"info": [1, 2]}, "'info' must be a JSON object"),
+        ({"diagnostics": 3}, "'diagnostics' must be a JSON object"),
+    ],
+)
+def test_malformed_headers_are_refused(tmp_path, header, message):
+    path = _posterior_file(tmp_path / "p.npz", _chain3(), header=header)
+    with pytest.raises(cp.CausalpostError, match=message):
+        Posterior.load(path)
+
+
+def test_deeply_nested_header_is_one_line_error(tmp_path):
+    path = tmp_path / "deep.npz"
+    np.savez(path, adjacency=_chain3(), log_weights=np.zeros(2) - np.log(2),
+             header=np.array("[" * 100_000 + "]" * 100_000))
+    with pytest.raises(cp.CausalpostError, match="nested too deeply|not valid JSON"):
+        Posterior.load(path)
+
+
+def test_huge_declared_shape_is_refused_before_allocating(tmp_path):
+    """A .npy header may claim 10^12 elements; nothing that size is ever allocated."""
+    path = _posterior_file(tmp_path / "p.npz", _chain3())
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    raw = members["log_weights.npy"]
+    members["log_weights.npy"] = raw.replace(b"(2,)", b"(1000000000000,)")
+    hostile = tmp_path / "hostile.npz"
+    with zipfile.ZipFile(hostile, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(cp.CausalpostError, match="declares shape"):
+        Posterior.load(hostile)
+
+
+def test_zip_bomb_is_refused_from_the_zip_directory(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.npz"
+    big = np.zeros((4000, 3, 3), np.uint8)  # 36 kB of zeros: compresses to almost nothing
+    _posterior_file(path, big)
+    assert path.stat().st_size < 5_000
+    monkeypatch.setenv("CAUSALPOST_MAX_POSTERIOR_BYTES", "20000")
+    with pytest.raises(cp.CausalpostError, match="more than the limit of 20,000"):
+        Posterior.load(path)
+    assert Posterior.load(path, max_bytes=10**6).n_draws == 4000
+
+
+def test_object_arrays_and_foreign_members_are_refused(tmp_path):
+    path = _posterior_file(tmp_path / "p.npz", _chain3(), extra=np.arange(3))
+    with pytest.raises(cp.CausalpostError, match="unexpected array 'extra'"):
+        Posterior.load(path)
+
+
+def test_non_finite_parameters_are_refused(tmp_path):
+    weights = np.zeros((2, 3, 3))
+    weights[:, 0, 1] = weights[:, 1, 2] = 0.5
+    weights[1, 1, 2] = np.nan
+    path = _posterior_file(tmp_path / "p.npz", _chain3(), param__weights=weights)
+    with pytest.raises(cp.CausalpostError, match="'weights' must be finite"):
+        Posterior.load(path)
+    weights[1, 1, 2] = 0.5
+    weights[0, 2, 0] = 1.0  # a weight without an edge
+    path = _posterior_file(tmp_path / "p.npz", _chain3(), param__weights=weights)
+    with pytest.raises(cp.CausalpostError, match="no edge"):
+        Posterior.load(path)
+
+
+def test_nan_cpt_rows_in_an_old_file_fail_clearly(tmp_path):
+    adj = np.zeros((2, 2, 2), np.uint8)
+    adj[:, 0, 1] = 1
+    cpt0 = np.array([[[0.5, 0.5]], [[0.3, 0.7]]])
+    cpt1 = np.array([[[0.2, 0.8], [0.6, 0.4]], [[0.5, 0.5], [np.nan, np.nan]]])
+    info = {"levels": [["a", "b"], ["x", "y"]], "kinds": ["discrete", "discrete"]}
+    path = _posterior_file(tmp_path / "p.npz", adj, nodes=("A", "B"), header={"info": info},
+                           param__cpt_0=cpt0, param__cpt_1=cpt1)
+    with pytest.raises(cp.CausalpostError, match="draw 1, node 'B': a CPT row is NaN"):
+        Posterior.load(path)
+
+
+def test_fifo_input_is_refused_without_blocking(tmp_path):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(cp.CausalpostError, match="not a regular file"):
+        Posterior.load(fifo)
+    with pytest.raises(cp.DataError, match="not a regular file"):
+        cp.load_csv(fifo)
+
+
+# -- data tables -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_other_delimiters_are_detected(tmp_path, sep):
+    path = tmp_path / "data.csv"
+    chain_frame(50, seed=1)[["A", "B", "C"]].to_csv(path, index=False, sep=sep)
+    data = cp.load_csv(path)
+    assert data.names == ("A", "B", "C")
+    assert np.allclose(data.values, chain_frame(50, seed=1)[["A", "B", "C"]].to_numpy())
+
+
+def test_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfA,B\n1.5,2\n2.5,1\n0.5,3\n")
+    assert cp.load_csv(path).names == ("A", "B")
+
+
+def test_integer_column_labels_become_names():
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(40, 3)))
+    data = cp.from_pandas(frame)
+    assert data.names == ("0", "1", "2")
+    assert cp.fit(frame, seed=0).nodes == ("0", "1", "2")
+
+
+@pytest.mark.parametrize("scale", [1e307, 1e-307])
+def test_values_whose_variance_overflows_are_refused(scale):
+    values = np.random.default_rng(0).normal(size=(50, 2)) * scale
+    with pytest.raises(cp.DataError, match="column 'X0'.*rescale"):
+        cp.from_numpy(values)
+
+
+def test_moderately_scaled_columns_give_finite_parameters():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    values = np.c_[x * 1e8, (2 * x + rng.normal(size=300)) * 1e-8]
+    post = cp.fit(cp.from_numpy(values, ["A", "B"]), seed=0)
+    for value in post.params.values():
+        assert np.isfinite(value).all()
+    assert post.edge_prob_matrix[0, 1] + post.edge_prob_matrix[1, 0] > 0.99
+
+
+# -- parameters: finite and normalised for every sampler ------------------------------
+
+
+def test_sparse_dirichlet_draws_never_give_nan_rows():
+    """729 parent configurations, 300 rows: most cells have only the prior's 1/2187."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"V{j}": rng.integers(0, 3, 300) for j in range(7)})
+    data = cp.from_pandas(frame, kinds={c: "discrete" for c in frame})
+    adj = np.zeros((40, 7, 7), np.uint8)
+    adj[:, :6, 6] = 1
+    cpt = BDeu().bind(data).sample_parameters(adj, np.random.default_rng(1))["cpt_6"]
+    assert np.isfinite(cpt).all()
+    assert np.allclose(cpt.sum(axis=-1), 1.0)
