@@ -333,12 +333,17 @@ def audit(
             "influence what it observes), so nothing can be audited; fit the posterior "
             "with the design's constraints (causalpost fit --design DESIGN.json)"
         )
+    chain_p = _per_chain_probabilities(posterior, admits, status)
     kept = np.flatnonzero(status != EXCLUDED)
     # conditional on the design's premise: renormalise over the graphs that do not contradict it
     cond = weights[kept] / kept_mass
     admits, undetermined = admits[kept], undetermined[kept]
     p = np.clip(cond @ admits, 0.0, 1.0)  # float sums of weights can overshoot 1 by ~1e-15
     lo, hi = jeffreys_interval(p, posterior.effective_sample_size * kept_mass)
+    spread = np.zeros_like(p)
+    if chain_p is not None:  # chains that disagree widen the interval to every chain's estimate
+        lo, hi = np.minimum(lo, chain_p.min(axis=0)), np.maximum(hi, chain_p.max(axis=0))
+        spread = chain_p.max(axis=0) - chain_p.min(axis=0)
     hi = np.minimum(1.0, hi + cond @ undetermined + unevaluated / kept_mass)
     k = min(_credible_size(np.concatenate([cond, probs[n_eval:] / kept_mass]), alpha), len(kept))
     conservative = (admits[:k] | undetermined[:k]).any(axis=0)
@@ -351,6 +356,7 @@ def audit(
         conservative=conservative,
         witness=witness,
         witness_probability=np.where(has_witness, weights[witness] / kept_mass, np.nan),
+        chain_spread=spread,
     )
     unevaluable = float(weights[status == UNEVALUABLE].sum())
     evaluable = 1.0 - excluded - unevaluable - unevaluated
@@ -376,6 +382,7 @@ def audit(
         no_recall_fraction=float(weights[status == NO_RECALL].sum()),
         unevaluated_fraction=unevaluated,
         min_evaluable=float(min_evaluable),
+        converged=_converged(posterior),
         credible_set_size=k,
         rows=table,
         reasons=reasons,
@@ -384,6 +391,40 @@ def audit(
         quantitative_note=note,
         map_edges=_map_edges(graphs, status, design, names),
     )
+
+
+def _per_chain_probabilities(
+    posterior: Posterior, admits: np.ndarray, status: np.ndarray
+) -> np.ndarray | None:
+    """Each chain's own estimate of every row's probability, (n_chains, n_rows), or None.
+
+    Needs ``diagnostics["draw_chain"]`` (the chain of each draw) and at least two
+    chains; every distinct graph must have been evaluated (Monte Carlo posteriors are).
+    """
+    chain = posterior.diagnostics.get("draw_chain")
+    if posterior.exact or chain is None:
+        return None
+    chain = np.asarray(chain).astype(np.int64).ravel()
+    labels = np.unique(chain)
+    _, probs, inverse = posterior.unique_graphs()
+    if len(labels) < 2 or chain.shape != (posterior.n_draws,) or len(admits) != len(probs):
+        return None
+    out = []
+    for c in labels:
+        mass = np.bincount(inverse[chain == c], weights=posterior.weights[chain == c],
+                           minlength=len(probs))
+        kept = mass.sum() - mass[status == EXCLUDED].sum()
+        estimate = mass @ admits / kept if kept > 0 else np.zeros(admits.shape[1])
+        out.append(np.clip(estimate, 0.0, 1.0))
+    return np.array(out)
+
+
+def _converged(posterior: Posterior) -> bool | None:
+    """The sampler's convergence verdict: True for exact, None when it did not say."""
+    if posterior.exact:
+        return True
+    value = posterior.diagnostics.get("converged")
+    return None if value is None else bool(np.asarray(value).item())
 
 
 def _reasons(

@@ -134,6 +134,11 @@ def _text(report: Any) -> str:
             f"[{r.lo:.4f}, {r.hi:.4f}]{flag}"
         )
     lines += [f"  why: {reason}" for reason in report.reasons]
+    if report.converged is False:
+        lines.append(
+            "  warning: the posterior did not converge; intervals are widened to every "
+            "chain's estimate (refit with a larger --max-seconds)"
+        )
     if report.excluded_fraction + report.unevaluable_fraction > 0 and not any(
         "--design" in reason for reason in report.reasons
     ):

@@ -66,6 +66,11 @@ class AuditReport:
         Mass of graphs without sufficient recall (VoI / RI / VoC undetermined).
     invalid_fraction : float
         The sum of the three.
+    converged : bool or None
+        Whether the sampler met its convergence targets (True for an exact
+        posterior, None when the posterior does not say). When chains
+        disagree, every interval is widened to hold each chain's own estimate
+        (column ``chain_spread``: the largest minus the smallest).
     quantitative : pandas.DataFrame or None
         Distribution of the quantitative VoI / VoC of protected nodes.
     """
@@ -85,6 +90,7 @@ class AuditReport:
     no_recall_fraction: float
     unevaluated_fraction: float
     min_evaluable: float
+    converged: bool | None
     credible_set_size: int
     rows: pd.DataFrame = field(repr=False)
     reasons: tuple[str, ...] = field(repr=False)
@@ -165,6 +171,7 @@ class AuditReport:
             "no_recall_fraction": float(self.no_recall_fraction),
             "evaluable_fraction": float(self.evaluable_fraction),
             "min_evaluable": self.min_evaluable,
+            "converged": self.converged,
         }
 
     # -- Markdown ---------------------------------------------------------------------
@@ -190,6 +197,13 @@ class AuditReport:
         if self.reasons:
             lines.append("Why it fails: " + " ".join(f"({i}) {r}." for i, r in
                                                       enumerate(self.reasons, 1)))
+        if self.converged is False:
+            spread = float(self.rows["chain_spread"].max())
+            lines.append(
+                "Warning: the posterior did not converge (its chains disagree; incentive "
+                f"probabilities differ by up to {spread:.3g} between chains, and the intervals "
+                "are widened to hold every chain's estimate); fit longer (--max-seconds)."
+            )
         if self.excluded_fraction + self.unevaluable_fraction > 0:
             lines.append(
                 "Warning: part of the posterior violates the design; fit with "

@@ -251,6 +251,7 @@ def test_json_has_exactly_the_issue_format(exact_posterior: Posterior) -> None:
         "no_recall_fraction",
         "evaluable_fraction",
         "min_evaluable",
+        "converged",
     ]
     row = out["incentives"][0]
     assert list(row) == [

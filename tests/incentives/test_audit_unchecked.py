@@ -203,3 +203,27 @@ def test_cli_exit_codes_and_the_fix(tmp_path: Path, capsys) -> None:
     recommender = "datasets/designs/recommender.json"
     assert main(["audit", recommender, "--posterior", str(excluded), "--quiet"]) == 2
     assert "--design" in capsys.readouterr().err
+
+
+def test_disagreeing_chains_widen_every_interval_and_say_so() -> None:
+    # chain 0 always has B -> C (ICI on B), chain 1 never: p = 1/2 but the chains say 1 and 0
+    g = np.zeros((200, 4, 4), dtype=np.uint8)
+    g[:100, 1, 2] = 1
+    chain = np.repeat([0, 1], 100)
+    spec = {"decisions": {"D": {"observes": [], "affects": ["B"]}},
+            "utilities": {"U": {"parents": ["C"]}}, "protected": ["B"], "kinds": ["ici"]}
+    design = Design.from_json(spec)
+    agreeing = Posterior(NAMES, g, diagnostics={"ess": 200.0})
+    split = Posterior(NAMES, g, diagnostics={"ess": 200.0, "draw_chain": chain,
+                                             "converged": False})
+    row = audit(agreeing, design, n_quantitative=0).table.query("node == 'B' and kind == 'ici'")
+    wide = audit(split, design, n_quantitative=0)
+    row_split = wide.table.query("node == 'B' and kind == 'ici'").iloc[0]
+    assert row.iloc[0].probability == pytest.approx(0.5) == row_split.probability
+    assert row.iloc[0].hi < 0.7 and row_split.lo == 0.0 and row_split.hi == 1.0
+    assert row_split.chain_spread == 1.0 and wide.converged is False
+    assert "did not converge" in wide.to_markdown()
+    # mixed chains: each chain's estimate is 1/2, the Jeffreys interval stands
+    mixed = Posterior(NAMES, g, diagnostics={"ess": 200.0, "draw_chain": np.tile([0, 1], 100)})
+    row_mixed = audit(mixed, design, n_quantitative=0).table.query("node == 'B'").iloc[0]
+    assert row_mixed.hi == pytest.approx(row.iloc[0].hi) and row_mixed.chain_spread == 0.0
