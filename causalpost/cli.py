@@ -122,6 +122,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     import causalpost as cp
     from causalpost.api import make_sampler
 
+    _check_fit_outputs(args)
     kinds = {c: "discrete" for c in args.discrete}
     kinds.update({c: "continuous" for c in args.continuous})
     data = cp.load_csv(args.data, kinds=kinds or None)
@@ -146,13 +147,28 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         raise CausalpostError("--save-sampler needs a sampler that can be saved (gfn)")
     posterior = sampler.fit(data).posterior_
     if args.save_sampler:
-        sampler.save(args.save_sampler)
+        from causalpost._io import atomic_path
+
+        with atomic_path(args.save_sampler) as tmp:
+            sampler.save(tmp)
     posterior.save(args.out)
     if args.json:
         print(json.dumps(_summary(posterior, 5)))
     else:
         print(f"wrote {args.out}: {posterior}")
     return EXIT_OK
+
+
+def _check_fit_outputs(args: argparse.Namespace) -> None:
+    """Refuse unwritable outputs, or outputs that are inputs, before any work."""
+    from causalpost._io import check_output
+
+    inputs = [args.data, args.design]
+    check_output(args.out, "--out", inputs)
+    if args.save_sampler:
+        if Path(args.save_sampler).resolve() == Path(args.out).resolve():
+            raise CausalpostError("--save-sampler and --out name the same file")
+        check_output(args.save_sampler, "--save-sampler", inputs)
 
 
 def _summary(posterior, top: int) -> dict:

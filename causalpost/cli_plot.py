@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from causalpost.errors import CausalpostError
+
 __all__ = ["add_parser"]
 
 KINDS = ("edges", "graph", "top", "trace")
@@ -27,8 +29,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Draw and save; returns 0."""
     from causalpost import plot
+    from causalpost._io import check_output
+    from causalpost.plot._draw import FORMATS
     from causalpost.posterior import Posterior
 
+    out = check_output(args.out, "--out", [args.posterior])
+    if out.suffix.lower() not in FORMATS:
+        raise CausalpostError(f"--out {args.out!r}: use one of {', '.join(FORMATS)}")
     posterior = Posterior.load(args.posterior)
     if args.kind == "edges":
         fig = plot.plot_edge_probs(posterior)

@@ -15,6 +15,7 @@ import argparse
 import json
 from typing import Any
 
+from causalpost._io import atomic_path, check_output
 from causalpost.posterior import Posterior
 
 from .audit import audit
@@ -95,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
     """
     if args.n_quantitative < 0:
         raise DesignError(f"--n-quantitative must be >= 0; got {args.n_quantitative}")
+    if args.html:  # before any work: a bad path must not cost a whole audit
+        check_output(args.html, "--html", [args.design, args.posterior])
     design = Design.load(args.design)
     posterior = Posterior.load(args.posterior)
     report = audit(
@@ -107,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.quiet or args.json,
     )
     if args.html:
-        report.to_html(args.html)
+        with atomic_path(args.html) as tmp:  # no partial page, the old one kept on failure
+            report.to_html(tmp)
     if args.json:
         print(json.dumps(report.to_json()))
     elif args.markdown:

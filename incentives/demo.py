@@ -33,6 +33,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from causalpost._io import check_output_dir
+
+    check_output_dir(args.out, "--out")  # before a minute of work, not after it
     run_demo(args.out, n_draws=args.n_draws, seed=args.seed, quiet=args.quiet)
     return 0
 

@@ -267,3 +267,125 @@ def test_sparse_dirichlet_draws_never_give_nan_rows():
     cpt = BDeu().bind(data).sample_parameters(adj, np.random.default_rng(1))["cpt_6"]
     assert np.isfinite(cpt).all()
     assert np.allclose(cpt.sum(axis=-1), 1.0)
+
+
+# -- outputs: checked before the work, written atomically ----------------------------
+
+
+@pytest.fixture
+def no_fit(monkeypatch):
+    """Fail the test if the fit starts: output checks must come first."""
+    import causalpost.api
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the fit started before the output was checked")
+
+    monkeypatch.setattr(causalpost.api, "make_sampler", refuse)
+
+
+def test_fit_out_onto_its_own_data_is_refused_and_data_kept(csv_path, capsys, no_fit):
+    before = csv_path.read_bytes()
+    assert main(["fit", str(csv_path), "--out", str(csv_path), "--quiet"]) == 2
+    assert "is the input file" in _error_line(capsys)
+    assert csv_path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("missing/post.npz", "does not exist"),
+        (".", "is a directory"),
+        ("", "is empty"),
+    ],
+)
+def test_fit_out_unwritable_is_refused_at_once(tmp_path, csv_path, capsys, no_fit, out, message):
+    target = str(tmp_path / out) if out else out
+    assert main(["fit", str(csv_path), "--out", target, "--quiet"]) == 2
+    assert message in _error_line(capsys)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")
+def test_fit_out_on_a_read_only_file_system_is_refused(csv_path, capsys, no_fit):
+    assert main(["fit", str(csv_path), "--out", "/proc/post.npz", "--quiet"]) == 2
+    assert "not writable" in _error_line(capsys)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def test_fit_out_in_a_read_only_folder_is_refused(tmp_path, csv_path, capsys, no_fit):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        assert main(["fit", str(csv_path), "--out", str(folder / "p.npz"), "--quiet"]) == 2
+    finally:
+        folder.chmod(0o700)
+    assert "not writable" in _error_line(capsys)
+
+
+def test_save_sampler_is_checked_before_the_fit(tmp_path, csv_path, capsys, no_fit):
+    out = str(tmp_path / "p.npz")
+    argv = ["fit", str(csv_path), "--out", out, "--sampler", "gfn", "--quiet"]
+    assert main([*argv, "--save-sampler", out]) == 2
+    assert "same file" in _error_line(capsys)
+    assert main([*argv, "--save-sampler", str(tmp_path / "no" / "gfn.pt")]) == 2
+    assert "--save-sampler" in _error_line(capsys)
+    assert main([*argv, "--save-sampler", str(csv_path)]) == 2
+    assert "is the input file" in _error_line(capsys)
+
+
+def test_plot_out_is_checked_before_loading(tmp_path, saved, capsys):
+    before = saved.read_bytes()
+    assert main(["plot", str(saved), "--out", str(saved)]) == 2
+    assert "is the input file" in _error_line(capsys)
+    assert saved.read_bytes() == before
+    assert main(["plot", str(saved), "--out", str(tmp_path / "no" / "e.png")]) == 2
+    assert "does not exist" in _error_line(capsys)
+    assert main(["plot", str(saved), "--out", str(tmp_path / "e.txt")]) == 2
+    assert ".png" in _error_line(capsys)
+
+
+def test_audit_html_onto_an_input_is_refused(tmp_path, saved, capsys):
+    design = tmp_path / "design.json"
+    design.write_text(json.dumps({"decisions": {"D": {"observes": ["A"], "affects": ["B"]}},
+                                  "utilities": {"U": {"parents": ["C"]}}}))
+    before = design.read_bytes()
+    assert main(["audit", str(design), "--posterior", str(saved), "--html", str(design)]) == 2
+    assert "is the input file" in _error_line(capsys)
+    assert design.read_bytes() == before
+    assert main(["audit", str(design), "--posterior", str(saved), "--html", str(tmp_path)]) == 2
+    assert "is a directory" in _error_line(capsys)
+
+
+def test_demo_out_onto_a_file_is_refused_at_once(tmp_path, capsys, monkeypatch):
+    import incentives.demo
+
+    monkeypatch.setattr(incentives.demo, "run_demo", lambda *a, **k: pytest.fail("ran"))
+    target = tmp_path / "a-file"
+    target.write_text("keep me")
+    assert main(["demo", "--out", str(target)]) == 2
+    assert "not a directory" in _error_line(capsys)
+    assert target.read_text() == "keep me"
+
+
+def test_interrupted_save_keeps_the_previous_file_and_leaves_no_partial(tmp_path, saved,
+                                                                        monkeypatch):
+    before = saved.read_bytes()
+    post = Posterior.load(saved)
+
+    def interrupted(fh, **arrays):
+        fh.write(b"PK partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez_compressed", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        post.save(saved)
+    assert saved.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.csv", "post.npz"]
+
+
+def test_atomic_path_removes_the_temporary_on_error(tmp_path):
+    target = tmp_path / "out.txt"
+    with pytest.raises(RuntimeError), _io.atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []

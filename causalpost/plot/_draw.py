@@ -62,7 +62,10 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
         raise CausalpostError(
             f"cannot tell the image format of {str(path)!r}: use one of {', '.join(FORMATS)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight", format=suffix[1:])
+    from causalpost._io import atomic_path
+
+    with atomic_path(path) as tmp:  # an interrupted save leaves no partial image
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=suffix[1:])
     return path
 
 
