@@ -13,15 +13,26 @@ device would block a read forever.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from causalpost.errors import CausalpostError
 
-__all__ = ["atomic_path", "check_input_file", "check_output", "check_output_dir"]
+__all__ = [
+    "atomic_path",
+    "check_input_file",
+    "check_output",
+    "check_output_dir",
+    "parse_json",
+    "read_json_file",
+]
+
+MAX_JSON_BYTES = 16 * 2**20  # a design or CID file is a few kB
 
 
 def check_input_file(path: str | os.PathLike[str], what: str = "input") -> Path:
@@ -165,6 +176,59 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def read_json_file(
+    path: str | os.PathLike[str], what: str, error: type[Exception] = CausalpostError
+) -> Any:
+    """The parsed JSON of a small regular file (UTF-8, a byte order mark allowed).
+
+    Parameters
+    ----------
+    path : str or Path
+    what : str
+        What the file is (``"design"``, ``"CID file"``), for the message.
+    error : exception type
+        Raised, with one line, for every problem.
+
+    Raises
+    ------
+    error
+        For a missing or non-regular file, more than 16 MiB, text that is not
+        UTF-8 or not JSON, nesting too deep to parse, or an integer too long
+        to convert.
+    """
+    try:
+        path = check_input_file(path, what)
+    except CausalpostError as exc:
+        raise error(str(exc)) from None
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise error(f"{what} {str(path)!r} is larger than {MAX_JSON_BYTES // 2**20} MiB")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise error(f"cannot read {what} {str(path)!r}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} {str(path)!r} is not UTF-8 text: {exc.reason}") from None
+    return parse_json(text, f"{what} {str(path)!r}", error)
+
+
+def parse_json(text: str, what: str, error: type[Exception] = CausalpostError) -> Any:
+    """``json.loads(text)`` with every failure one line of ``error``.
+
+    Examples
+    --------
+    >>> parse_json("[" * 100_000, "stdin")
+    Traceback (most recent call last):
+    ...
+    causalpost.errors.CausalpostError: stdin is not valid JSON: nested too deeply
+    """
+    try:
+        return json.loads(text.removeprefix("\ufeff"))
+    except RecursionError:
+        raise error(f"{what} is not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer of thousands of digits
+        raise error(f"{what} is not valid JSON: {str(exc).splitlines()[0]}") from None
 
 
 def _writable_dir(folder: Path) -> bool:

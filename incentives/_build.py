@@ -6,7 +6,6 @@ message naming the culprit.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -132,14 +131,9 @@ def read_json(source: Mapping[str, Any] | str | os.PathLike[str]) -> Mapping[str
     if isinstance(source, Mapping):
         data: Any = source
     else:
-        path = os.fspath(source)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except OSError as exc:
-            raise CIDError(f"cannot read CID file {path!r}: {exc.strerror}") from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CIDError(f"CID file {path!r} is not valid JSON: {exc}") from exc
+        from causalpost._io import read_json_file
+
+        data = read_json_file(os.fspath(source), "CID file", CIDError)
     if not isinstance(data, Mapping):
         raise CIDError(f"a CID must be a JSON object; got {type(data).__name__}")
     unknown = sorted(map(str, set(data) - _JSON_KEYS))

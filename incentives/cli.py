@@ -22,8 +22,10 @@ import json
 import sys
 from typing import Any
 
+from causalpost._io import parse_json
+
 from .cid import CID
-from .errors import IncentiveError, InsufficientRecallError
+from .errors import CIDError, IncentiveError, InsufficientRecallError
 from .recall import _require_recall
 from .requisite import requisite_graph
 from .sets import KINDS, all_incentives
@@ -136,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
     int
     """
     try:
-        source: Any = json.load(sys.stdin) if args.cid == "-" else args.cid
+        source: Any = (parse_json(sys.stdin.read(), "stdin", CIDError) if args.cid == "-"
+                       else args.cid)
         cid = CID.from_json(source)
         rep = report(cid)
     except json.JSONDecodeError as exc:

@@ -32,7 +32,6 @@ Perspective. AAAI. arXiv:2102.01685.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -202,16 +201,12 @@ class Design:
         Raises
         ------
         DesignError
-            If the file cannot be read, is not JSON, or is not a valid design.
+            If the file is missing, not a regular file, too large, not UTF-8
+            JSON (a byte order mark is allowed), or not a valid design.
         """
-        try:
-            with open(path, encoding="utf-8") as fh:
-                obj = json.load(fh)
-        except OSError as exc:
-            raise DesignError(f"cannot read design {os.fspath(path)!r}: {exc.strerror}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DesignError(f"design {os.fspath(path)!r} is not valid JSON: {exc}") from None
-        return cls.from_json(obj)
+        from causalpost._io import read_json_file
+
+        return cls.from_json(read_json_file(path, "design", DesignError))
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object; :meth:`from_json` reads it back to an equal design."""

@@ -389,3 +389,60 @@ def test_atomic_path_removes_the_temporary_on_error(tmp_path):
         tmp.write_text("half")
         raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- design and CID JSON -------------------------------------------------------------
+
+_DESIGN = {"decisions": {"D": {"observes": ["A"], "affects": ["B"]}},
+           "utilities": {"U": {"parents": ["C"]}}}
+_CID = {"edges": [["S", "D"], ["D", "U"]], "decisions": ["D"], "utilities": ["U"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"name": ' + "9" * 5000 + "}", "not valid JSON"),
+        ("{", "not valid JSON"),
+    ],
+)
+@pytest.mark.parametrize("command", ["audit", "incentives"])
+def test_hostile_json_gives_one_line(tmp_path, saved, capsys, text, message, command):
+    path = tmp_path / "in.json"
+    path.write_text(text)
+    argv = (["audit", str(path), "--posterior", str(saved)] if command == "audit"
+            else ["incentives", str(path)])
+    assert main(argv) == 2
+    assert message in _error_line(capsys)
+
+
+def test_json_with_a_byte_order_mark_is_accepted(tmp_path):
+    from incentives import CID, Design
+
+    design = tmp_path / "design.json"
+    design.write_bytes(b"\xef\xbb\xbf" + json.dumps(_DESIGN).encode())
+    assert Design.load(design).decision_names == ("D",)
+    cid = tmp_path / "cid.json"
+    cid.write_bytes(b"\xef\xbb\xbf" + json.dumps(_CID).encode())
+    assert CID.from_json(cid).decisions == ("D",)
+
+
+def test_fifo_design_and_cid_are_refused(tmp_path, capsys):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    assert main(["incentives", str(fifo)]) == 2
+    assert "not a regular file" in _error_line(capsys)
+    from incentives import Design, IncentiveError
+
+    with pytest.raises(IncentiveError, match="not a regular file"):
+        Design.load(fifo)
+
+
+def test_deep_json_on_stdin_is_one_line(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("[" * 100_000))
+    assert main(["incentives", "-"]) == 2
+    assert "nested too deeply" in _error_line(capsys)
