@@ -18,6 +18,7 @@ from causalpost.errors import (
     GraphTooLargeError,
     NotFittedError,
 )
+from causalpost.guard import GuardReport, guard
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior, RankedGraph
 from causalpost.scores import BDeu, BGe, GraphPrior
@@ -33,12 +34,14 @@ __all__ = [
     "GraphError",
     "GraphPrior",
     "GraphTooLargeError",
+    "GuardReport",
     "NotFittedError",
     "Posterior",
     "RankedGraph",
     "fit",
     "from_numpy",
     "from_pandas",
+    "guard",
     "load_csv",
     "make_sampler",
     "samplers",

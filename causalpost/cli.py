@@ -108,8 +108,8 @@ def _extra_commands():
     from importlib import import_module
 
     hooks = []
-    for module in ("causalpost.cli_plot", "incentives.cli", "incentives.cli_audit",
-                   "incentives.demo"):
+    for module in ("causalpost.cli_plot", "causalpost.cli_guard", "incentives.cli",
+                   "incentives.cli_audit", "incentives.demo"):
         try:
             hooks.append(import_module(module).add_parser)
         except ModuleNotFoundError as exc:
