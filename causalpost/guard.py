@@ -172,10 +172,7 @@ def guard(
                                           problem.action_values, problem.harm, problem.given,
                                           observed)
     weights = posterior.weights
-    mass = np.bincount(inverse, weights=weights, minlength=len(probs))
-    q = np.stack([np.bincount(inverse, weights=weights * per_draw[:, r], minlength=len(probs))
-                  for r in range(per_draw.shape[1])], axis=1) / mass[:, None]
-    q = np.clip(q, 0.0, 1.0)
+    q = _per_graph(per_draw, weights, inverse, len(probs))
     marginal = np.clip(weights @ per_draw, 0.0, 1.0)
     lo, hi = _interval(posterior, weights, per_draw, marginal, level, q, probs, inverse)
     k = credible_size(probs, alpha)
@@ -229,6 +226,18 @@ def _discrete(posterior, problem: Problem, graphs, inverse, levels) -> np.ndarra
                 posterior.params, arities, graphs[g], draws, problem.action_nodes,
                 problem.action_values, problem.harm, problem.given)
     return out
+
+
+def _per_graph(per_draw, weights, inverse, n_graphs) -> np.ndarray:
+    """q(G): the weighted mean over each graph's draws (plain mean where weights underflow)."""
+    mass = np.bincount(inverse, weights=weights, minlength=n_graphs)
+    count = np.bincount(inverse, minlength=n_graphs)
+    q = np.empty((n_graphs, per_draw.shape[1]))
+    for r in range(per_draw.shape[1]):
+        total = np.bincount(inverse, weights=weights * per_draw[:, r], minlength=n_graphs)
+        plain = np.bincount(inverse, weights=per_draw[:, r], minlength=n_graphs)
+        q[:, r] = np.where(mass > 0, total / np.where(mass > 0, mass, 1.0), plain / count)
+    return np.clip(q, 0.0, 1.0)
 
 
 def _interval(posterior, weights, per_draw, marginal, level, q, probs, inverse):
