@@ -80,6 +80,9 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--continuous", nargs="*", default=[], metavar="COL",
                      help="treat these columns as continuous")
     fit.add_argument("--design", help="an agent design (JSON) whose constraints to apply")
+    fit.add_argument("--intervention-column", metavar="COL",
+                     help="column naming each row's intervened nodes, ';'-separated "
+                          "(empty: observational); not a variable")
     fit.add_argument("--n-chains", type=int, help="MCMC chains (run in parallel)")
     fit.add_argument("--search-space", choices=["auto", *SEARCH_SPACES],
                      help="MCMC candidate parents (default auto: full while small, else hybrid)")
@@ -125,7 +128,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     _check_fit_outputs(args)
     kinds = {c: "discrete" for c in args.discrete}
     kinds.update({c: "continuous" for c in args.continuous})
-    data = cp.load_csv(args.data, kinds=kinds or None)
+    data = cp.load_csv(args.data, kinds=kinds or None,
+                       intervention_column=args.intervention_column)
     knowledge = cp.BackgroundKnowledge.from_strings(args.forbid, args.require, args.tiers)
     if args.design:
         from incentives import Design

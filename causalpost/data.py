@@ -11,6 +11,7 @@ problem is reported in one line naming the column.
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,15 +46,56 @@ class Dataset:
     levels : tuple
         For each discrete column the level names (code ``k`` is ``levels[k]``);
         ``None`` for continuous columns.
+    intervention : numpy.ndarray of bool, shape (n_obs, n_nodes), optional
+        ``intervention[r, j]``: row r was produced by a perfect (hard)
+        intervention on node j with a known target. ``None``: every row is
+        observational. Scores use, for node j, only the rows that did not
+        intervene on j (:meth:`kept_rows`).
     """
 
     values: np.ndarray
     names: tuple[str, ...]
     kinds: tuple[str, ...]
     levels: tuple[tuple[str, ...] | None, ...]
+    intervention: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.values.setflags(write=False)
+        if self.intervention is not None:
+            mask = np.asarray(self.intervention)
+            if mask.shape != self.values.shape:
+                raise DataError(f"the intervention mask must have shape {self.values.shape} "
+                                f"(rows x nodes); got {mask.shape}")
+            mask = mask.astype(bool)
+            if not mask.any():
+                mask = None  # every row observational: the plain table
+            else:
+                mask.setflags(write=False)
+            object.__setattr__(self, "intervention", mask)
+
+    def check_interventions(self) -> None:
+        """Raise ``DataError`` when a node has fewer than 2 rows that did not intervene on it."""
+        if self.intervention is None:
+            return
+        left = self.n_obs - self.intervention.sum(axis=0)
+        few = np.flatnonzero(left < 2)
+        if few.size:
+            j = int(few[0])
+            raise DataError(
+                f"node {self.names[j]!r} is intervened on in {int(self.intervention[:, j].sum())}"
+                f" of {self.n_obs} rows; its score needs at least 2 rows that did not intervene "
+                "on it")
+
+    @property
+    def is_interventional(self) -> bool:
+        """Whether any row intervened on any node."""
+        return self.intervention is not None
+
+    def kept_rows(self, node: int) -> np.ndarray:
+        """Rows that did not intervene on ``node`` (bool, (n_obs,)): the rows its score uses."""
+        if self.intervention is None:
+            return np.ones(self.n_obs, dtype=bool)
+        return ~self.intervention[:, node]
 
     @property
     def n_obs(self) -> int:
@@ -109,7 +151,23 @@ class Dataset:
 
     def subset(self, rows: np.ndarray) -> Dataset:
         """The same table restricted to ``rows`` (e.g. a bootstrap resample)."""
-        return Dataset(np.array(self.values[rows]), self.names, self.kinds, self.levels)
+        mask = None if self.intervention is None else np.array(self.intervention[rows])
+        return Dataset(np.array(self.values[rows]), self.names, self.kinds, self.levels, mask)
+
+    def fingerprint(self) -> str:
+        """sha256 of the names, values and intervention mask: identifies the fitted data."""
+        digest = hashlib.sha256()
+        digest.update("\x1f".join(self.names).encode())
+        digest.update(np.ascontiguousarray(self.values, dtype=np.float64).tobytes())
+        if self.intervention is not None:
+            digest.update(np.packbits(self.intervention).tobytes())
+        return digest.hexdigest()
+
+    def intervention_labels(self) -> list[str]:
+        """Per row, the intervened nodes joined by ``;`` (empty: observational)."""
+        if self.intervention is None:
+            return [""] * self.n_obs
+        return [";".join(self.names[j] for j in np.flatnonzero(row)) for row in self.intervention]
 
 
 def load_csv(
@@ -117,6 +175,7 @@ def load_csv(
     kinds: Mapping[str, str] | None = None,
     max_levels: int = MAX_DISCRETE_LEVELS,
     sep: str | None = None,
+    intervention_column: str | None = None,
 ) -> Dataset:
     """Read a CSV file with a header row of node names.
 
@@ -133,6 +192,10 @@ def load_csv(
         The delimiter. By default detected from the header row: a comma, or
         else a semicolon, tab or ``|`` when that splits the header into more
         columns (so a semicolon-separated file is never read as one column).
+    intervention_column : str, optional
+        A column naming, per row, the nodes intervened on (perfect interventions),
+        separated by ``;``; empty means observational. It is not a variable. See
+        :func:`from_pandas`.
 
     Returns
     -------
@@ -166,7 +229,8 @@ def load_csv(
             ValueError) as exc:
         raise DataError(f"cannot parse {str(path)!r} as CSV: {str(exc).splitlines()[0]}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return from_pandas(frame, kinds=kinds, max_levels=max_levels)
+    return from_pandas(frame, kinds=kinds, max_levels=max_levels,
+                       intervention_column=intervention_column)
 
 
 def _delimiter(header_line: str) -> str:
@@ -184,8 +248,12 @@ def from_numpy(
     names: Sequence[str] | None = None,
     kinds: Mapping[str, str] | None = None,
     max_levels: int = MAX_DISCRETE_LEVELS,
+    intervention: np.ndarray | None = None,
 ) -> Dataset:
     """Build a :class:`Dataset` from a 2-D array; names default to X0, X1, ...
+
+    ``intervention`` is an optional bool mask of the array's shape (see
+    :class:`Dataset`).
 
     Raises
     ------
@@ -201,25 +269,35 @@ def from_numpy(
     if len(names) != array.shape[1]:
         raise DataError(f"{len(names)} names given for {array.shape[1]} columns")
     _check_names(list(names))
-    return from_pandas(pd.DataFrame(array, columns=list(names)), kinds, max_levels)
+    return from_pandas(pd.DataFrame(array, columns=list(names)), kinds, max_levels,
+                       intervention=intervention)
 
 
 def from_pandas(
     frame: pd.DataFrame,
     kinds: Mapping[str, str] | None = None,
     max_levels: int = MAX_DISCRETE_LEVELS,
+    intervention_column: str | None = None,
+    intervention: np.ndarray | None = None,
 ) -> Dataset:
     """Validate a DataFrame and turn it into a :class:`Dataset`.
 
     Strings, booleans, categoricals and integer columns with at most
     ``max_levels`` distinct values are discrete; other numbers continuous.
 
+    Interventional rows (perfect interventions with known targets) are given
+    either by ``intervention_column``, a column holding per row the names of
+    the intervened nodes separated by ``;`` (empty or missing: observational;
+    the column is dropped from the variables), or by ``intervention``, a bool
+    mask of shape (rows, variables).
+
     Raises
     ------
     DataError
         NaN or infinite values, a constant column, fewer than 2 rows,
         text in a numeric column, duplicate or empty names, unknown names
-        or kinds in ``kinds``.
+        or kinds in ``kinds``; a missing intervention column, a target that is
+        not a column, a node intervened on in all but fewer than 2 rows.
 
     Examples
     --------
@@ -230,6 +308,10 @@ def from_pandas(
     """
     if not isinstance(frame, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    if intervention_column is not None:
+        if intervention is not None:
+            raise DataError("give intervention_column or an intervention mask, not both")
+        frame, intervention = _split_intervention_column(frame, intervention_column)
     names = [str(c) for c in frame.columns]
     _check_names(names)
     if frame.shape[0] < 2:
@@ -253,7 +335,41 @@ def from_pandas(
             col_levels.append(levels)
         col_kinds.append(kind)
     values = np.column_stack(columns).astype(np.float64)
-    return Dataset(values, tuple(names), tuple(col_kinds), tuple(col_levels))
+    if intervention is not None:
+        intervention = np.asarray(intervention)
+        if intervention.dtype != bool:
+            raise DataError(f"the intervention mask must be boolean; got {intervention.dtype}")
+    data = Dataset(values, tuple(names), tuple(col_kinds), tuple(col_levels), intervention)
+    data.check_interventions()
+    return data
+
+
+def _split_intervention_column(
+    frame: pd.DataFrame, column: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The variables without the intervention column, and the parsed bool mask."""
+    labels = [str(c) for c in frame.columns]
+    if column not in labels:
+        raise DataError(f"intervention column {column!r} is not in the table; columns are "
+                        f"{labels}")
+    position = labels.index(column)
+    cells = frame.iloc[:, position]
+    rest = frame.drop(columns=frame.columns[position])
+    names = [str(c) for c in rest.columns]
+    index = {name: j for j, name in enumerate(names)}
+    mask = np.zeros((len(frame), len(names)), dtype=bool)
+    for r, cell in enumerate(cells.tolist()):
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+            continue
+        for target in str(cell).split(";"):
+            target = target.strip()
+            if not target:
+                continue
+            if target not in index:
+                raise DataError(f"intervention column {column!r}, data row {r + 1}: target "
+                                f"{target!r} is not a column; columns are {names}")
+            mask[r, index[target]] = True
+    return rest, mask
 
 
 def _check_names(names: list[str]) -> None:

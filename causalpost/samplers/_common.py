@@ -102,6 +102,9 @@ def make_posterior(
         "kinds": list(data.kinds),
         "levels": [list(lv) if lv is not None else None for lv in data.levels],
         "n_obs": data.n_obs,
+        "data_sha256": data.fingerprint(),
+        "n_interventional_rows": 0 if data.intervention is None
+        else int(data.intervention.any(axis=1).sum()),
     }
     return Posterior(data.names, adjacency, log_weights, params, exact=exact, info=info,
                      diagnostics=diagnostics)

@@ -88,6 +88,11 @@ class _Bootstrap:
             raise CausalpostError(f"n_workers must be a positive integer, got {self.n_workers!r}")
         if data.kind == "mixed":
             raise CausalpostError(f"{self.name} needs all-continuous or all-discrete data")
+        if getattr(data, "is_interventional", False):
+            raise CausalpostError(
+                f"{self.name} (causal-learn's PC / GES) cannot use interventional rows; use a "
+                "Bayesian sampler (exact, mcmc, order, partition, gfn), or drop the "
+                "intervention column and the intervened rows")
         self._validate()
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)

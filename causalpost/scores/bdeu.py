@@ -16,6 +16,11 @@ Heckerman, D., Geiger, D. & Chickering, D. M. (1995). Learning Bayesian
 networks: the combination of knowledge and statistical data. Machine
 Learning 20. doi:10.1007/BF00994016
 Buntine, W. (1991). Theory refinement on Bayesian networks. UAI.
+Cooper, G. F. & Yoo, C. (1999). Causal discovery from a mixture of
+experimental and observational data. UAI.
+
+Interventional data (:attr:`Dataset.intervention`): node j's counts, score
+and CPT posterior use only the rows that did not intervene on j.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class BDeu:
     def bind(self, data: Dataset) -> BoundBDeu:
         """Attach an all-discrete data table."""
         data.require_kind("discrete", "the BDeu score")
+        data.check_interventions()
         if self.ess <= 0:
             raise CausalpostError(f"ess must be > 0, got {self.ess}")
         return BoundBDeu(self, data)
@@ -76,18 +82,23 @@ class BoundBDeu:
         self.arities = np.array(data.arities, dtype=np.int64)
         self.n_obs, self.n_nodes = self.codes.shape
         self.ess = float(spec.ess)
+        # node j counts only the rows that did not intervene on j (Cooper & Yoo 1999)
+        self._kept = [None if not data.is_interventional else data.kept_rows(j)
+                      for j in range(self.n_nodes)]
         self._cache: dict[tuple[int, tuple[int, ...]], float] = {}
 
     def counts(self, node: int, parents: tuple[int, ...]) -> np.ndarray:
         """Contingency table ``N[k, s]``, shape (n_configs, arity); configs in mixed radix
-        over the parents in the given order, the last parent varying fastest."""
-        config = np.zeros(self.n_obs, dtype=np.int64)
+        over the parents in the given order, the last parent varying fastest. Only the
+        rows that did not intervene on ``node`` are counted."""
+        codes = self.codes if self._kept[node] is None else self.codes[self._kept[node]]
+        config = np.zeros(codes.shape[0], dtype=np.int64)
         n_configs = 1
         for p in parents:
-            config = config * self.arities[p] + self.codes[:, p]
+            config = config * self.arities[p] + codes[:, p]
             n_configs *= int(self.arities[p])
         arity = int(self.arities[node])
-        flat = np.bincount(config * arity + self.codes[:, node], minlength=n_configs * arity)
+        flat = np.bincount(config * arity + codes[:, node], minlength=n_configs * arity)
         return flat.reshape(n_configs, arity)
 
     def local_scores(self, node: int, parent_sets: list[tuple[int, ...]]) -> np.ndarray:

@@ -27,6 +27,15 @@ graphical models. Annals of Statistics 30(5). doi:10.1214/aos/1035844981
 Kuipers, J., Moffa, G. & Heckerman, D. (2014). Addendum on the scoring of
 Gaussian directed acyclic graphical models. Annals of Statistics 42(4).
 doi:10.1214/14-AOS1217
+Cooper, G. F. & Yoo, C. (1999). Causal discovery from a mixture of
+experimental and observational data. UAI. (Node j's score from the rows that
+did not intervene on j.)
+
+Interventional data (:attr:`Dataset.intervention`): node j's local score and
+regression posterior use only the ``N_j`` rows that did not intervene on j,
+with ``N = N_j`` and ``R`` computed from those rows in the formulas above;
+standardization takes each column's location and scale from the rows that did
+not intervene on it.
 """
 
 from __future__ import annotations
@@ -76,6 +85,7 @@ class BGe:
     def bind(self, data: Dataset) -> BoundBGe:
         """Compute the sufficient statistics of ``data`` (all columns continuous)."""
         data.require_kind("continuous", "the BGe score")
+        data.check_interventions()
         return BoundBGe(self, data)
 
     def to_json(self) -> dict:
@@ -92,9 +102,16 @@ class BoundBGe:
     def __init__(self, spec: BGe, data: Dataset) -> None:
         values = np.asarray(data.values, dtype=np.float64)
         n_obs, n_nodes = values.shape
-        self.n_nodes, self.n_obs = n_nodes, n_obs
-        self.location = values.mean(axis=0) if spec.standardize else np.zeros(n_nodes)
-        self.scale = values.std(axis=0, ddof=1) if spec.standardize else np.ones(n_nodes)
+        self.n_nodes = n_nodes
+        # interventional data: a column's location and scale come from the rows that
+        # did not intervene on it (its natural distribution); one affine map per column
+        kept = np.column_stack([data.kept_rows(j) for j in range(n_nodes)])
+        self.location = np.zeros(n_nodes)
+        self.scale = np.ones(n_nodes)
+        if spec.standardize:
+            for j in range(n_nodes):
+                column = values[kept[:, j], j]
+                self.location[j], self.scale[j] = column.mean(), column.std(ddof=1)
         x = (values - self.location) / self.scale
         alpha_mu = float(spec.alpha_mu)
         alpha_w = float(spec.alpha_w) if spec.alpha_w is not None else n_nodes + alpha_mu + 1
@@ -104,18 +121,32 @@ class BoundBGe:
             raise CausalpostError(f"alpha_w must be > n_nodes + 1 = {n_nodes + 1}, got {alpha_w}")
         self.alpha_mu, self.alpha_w = alpha_mu, alpha_w
         self.t = alpha_mu * (alpha_w - n_nodes - 1) / (alpha_mu + 1)
-        mean = x.mean(axis=0)
-        centred = x - mean
-        self.posterior_mean = n_obs * mean / (n_obs + alpha_mu)
-        self.r_matrix = (
-            self.t * np.eye(n_nodes)
-            + centred.T @ centred
-            + (n_obs * alpha_mu / (n_obs + alpha_mu)) * np.outer(mean, mean)
-        )
+        # node j's score uses only the rows that did not intervene on j (Cooper & Yoo
+        # 1999): one set of sufficient statistics per distinct row set
+        stats: dict[bytes, tuple[int, np.ndarray, np.ndarray]] = {}
+        self._node_stats = []
+        for j in range(n_nodes):
+            key = np.packbits(kept[:, j]).tobytes()
+            if key not in stats:
+                stats[key] = self._statistics(x[kept[:, j]])
+            self._node_stats.append(stats[key])
+        self.n_obs = n_obs
         self._cache: dict[tuple[int, tuple[int, ...]], float] = {}
 
-    def _constant(self, n_parents: np.ndarray) -> np.ndarray:
-        n, d, aw = self.n_obs, self.n_nodes, self.alpha_w
+    def _statistics(self, x: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+        """Rows used, posterior scatter matrix R and posterior mean of standardized rows."""
+        n, d = x.shape
+        mean = x.mean(axis=0)
+        centred = x - mean
+        r_matrix = (
+            self.t * np.eye(d)
+            + centred.T @ centred
+            + (n * self.alpha_mu / (n + self.alpha_mu)) * np.outer(mean, mean)
+        )
+        return n, r_matrix, n * mean / (n + self.alpha_mu)
+
+    def _constant(self, n_parents: np.ndarray, n: int) -> np.ndarray:
+        d, aw = self.n_nodes, self.alpha_w
         l = np.asarray(n_parents, dtype=np.float64)
         return (
             0.5 * np.log(self.alpha_mu / (n + self.alpha_mu))
@@ -145,11 +176,12 @@ class BoundBGe:
         parents = np.asarray(parents, dtype=np.int64)
         n_sets, size = parents.shape
         family = np.concatenate([parents, np.full((n_sets, 1), node)], axis=1)
-        logdet_family = _batched_logdet(self.r_matrix, family)
-        logdet_parents = _batched_logdet(self.r_matrix, parents)
-        n, d, aw = self.n_obs, self.n_nodes, self.alpha_w
+        n, r_matrix, _ = self._node_stats[node]
+        logdet_family = _batched_logdet(r_matrix, family)
+        logdet_parents = _batched_logdet(r_matrix, parents)
+        d, aw = self.n_nodes, self.alpha_w
         return (
-            self._constant(np.full(n_sets, size))
+            self._constant(np.full(n_sets, size), n)
             - 0.5 * (n + aw - d + size + 1) * logdet_family
             + 0.5 * (n + aw - d + size) * logdet_parents
         )
@@ -192,8 +224,8 @@ class BoundBGe:
         return self._to_data_units(weights, intercept, noise_var)
 
     def _draw_regression(self, node: int, parents: np.ndarray, n_draws: int, rng):
-        r = self.r_matrix
-        shape = (self.n_obs + self.alpha_w - self.n_nodes + 1) / 2
+        n, r, mu = self._node_stats[node]
+        shape = (n + self.alpha_w - self.n_nodes + 1) / 2
         r_pp = r[np.ix_(parents, parents)]
         mean_b = np.linalg.solve(r_pp, r[parents, node]) if parents.size else np.zeros(0)
         conditional = r[node, node] - r[node, parents] @ mean_b
@@ -204,9 +236,8 @@ class BoundBGe:
             b = mean_b + sd[:, None] * (rng.standard_normal((n_draws, parents.size)) @ chol.T)
         else:
             b = np.zeros((n_draws, 0))
-        mu = self.posterior_mean
         centre = mu[node] - b @ mu[parents]
-        c = centre + sd / np.sqrt(self.n_obs + self.alpha_mu) * rng.standard_normal(n_draws)
+        c = centre + sd / np.sqrt(n + self.alpha_mu) * rng.standard_normal(n_draws)
         return b, c, noise_var
 
     def _to_data_units(self, weights, intercept, noise_var) -> dict[str, np.ndarray]:
