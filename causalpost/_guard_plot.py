@@ -70,7 +70,7 @@ def plot_guard_graphs(report: GuardReport, row: int = 0, ax: Axes | None = None)
     act = ", ".join(f"{n}={rec[n]}" for n in report.action_nodes)
     ax.set_xlabel("P(G | data)")
     ax.set_ylabel(f"q(G) = P({report.harm} | do({act}); G)")
-    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylim(-0.02, _top(q, report.threshold))
     ax.set_title(f"Harm under each causal model: {rec['verdict']}")
     ax.legend(fontsize=7, loc="best")
     return fig
@@ -113,7 +113,7 @@ def plot_guard_grid(report: GuardReport, ax: Axes | None = None) -> Figure:
         ax.set_xticks(x, labels)
     ax.set_xlabel(f"do({name} = ...)   (shaded: allowed)")
     ax.set_ylabel(f"P({report.harm})")
-    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylim(-0.02, _top(np.r_[rows["hi"], rows["bound"]], report.threshold))
     ax.set_title(f"Harm guard over a grid: {allowed.sum()} of {len(rows)} allowed")
     ax.legend(fontsize=7, loc="best")
     return fig
@@ -121,3 +121,8 @@ def plot_guard_grid(report: GuardReport, ax: Axes | None = None) -> Figure:
 
 def _step(x: np.ndarray) -> float:
     return float(np.min(np.diff(np.sort(x)))) if len(x) > 1 and np.ptp(x) > 0 else 1.0
+
+
+def _top(values: np.ndarray, threshold: float) -> float:
+    """Upper y limit: room for the largest value and the threshold, at most 1."""
+    return float(min(1.02, max(2 * threshold, 1.15 * float(np.max(values)), 0.02)))

@@ -10,9 +10,9 @@ the mutilated network for discrete tables). Then
 
 * ``marginal = sum_G P(G | D) q(G)``, the Bayes-optimal estimate, with a normal
   Monte Carlo interval whose standard error uses the posterior's effective
-  sample size (MCMC draws are correlated); for an exact posterior only the
-  parameter draws err, and their variance is bounded by
-  ``sum_G P(G)^2 q(G) (1 - q(G)) / n_G``;
+  sample size (MCMC draws are correlated); for an exact posterior (known
+  weights, one parameter draw per graph) the importance-sampling variance
+  ``sum_s w_s^2 (p_s - marginal)^2``;
 * ``bound = max q(G)`` over the smallest set of most probable graphs covering
   ``1 - alpha`` of the mass (graphs tied with the last one included: the same
   credible set as the audit's conservative flag), with the witness graph
@@ -174,7 +174,7 @@ def guard(
     weights = posterior.weights
     q = _per_graph(per_draw, weights, inverse, len(probs))
     marginal = np.clip(weights @ per_draw, 0.0, 1.0)
-    lo, hi = _interval(posterior, weights, per_draw, marginal, level, q, probs, inverse)
+    lo, hi = _interval(posterior, weights, per_draw, marginal, level)
     k = credible_size(probs, alpha)
     return GuardReport.build(
         posterior=posterior, problem=problem, kind=kind, observed=observed,
@@ -240,20 +240,37 @@ def _per_graph(per_draw, weights, inverse, n_graphs) -> np.ndarray:
     return np.clip(q, 0.0, 1.0)
 
 
-def _interval(posterior, weights, per_draw, marginal, level, q, probs, inverse):
+def _interval(posterior, weights, per_draw, marginal, level):
     """Normal Monte Carlo interval of the marginal.
 
     Monte Carlo draws: the weighted variance of the per-draw probabilities over
-    the posterior's effective sample size (autocorrelation-aware for MCMC).
-    Exact posteriors: only the parameter draws err; a [0, 1]-valued quantity of
-    mean q has variance at most q (1 - q), so ``sum_G P(G)^2 q(1 - q) / n_G``
-    bounds the variance (``n_G`` draws of graph G).
+    an effective sample size, the smaller of the posterior's own and that of the
+    per-draw harm probabilities as a series (per chain, when the posterior's
+    diagnostics name ``n_chains`` and the draws split evenly into them): the
+    chains' autocorrelation and disagreement widen the interval.
+    Exact posteriors (known weights, one parameter draw per graph): the
+    self-normalised importance-sampling variance ``sum_s w_s^2 (p_s - m)^2``,
+    which also counts the spread between graphs and so errs on the wide side.
     """
+    resid2 = (per_draw - marginal[None, :]) ** 2
     if posterior.exact:
-        n_g = np.bincount(inverse, minlength=len(probs))[:, None]
-        se = np.sqrt((probs[:, None] ** 2 * q * (1.0 - q) / n_g).sum(axis=0))
+        se = np.sqrt(weights**2 @ resid2)
     else:
-        ess = max(float(posterior.effective_sample_size), 1.0)
-        se = np.sqrt((weights @ (per_draw - marginal[None, :]) ** 2) / ess)
+        n_eff = np.minimum(_own_ess(posterior, per_draw), posterior.effective_sample_size)
+        se = np.sqrt((weights @ resid2) / np.maximum(n_eff, 1.0))
     z = float(norm.ppf(0.5 + level / 2))
     return np.clip(marginal - z * se, 0.0, 1.0), np.clip(marginal + z * se, 0.0, 1.0)
+
+
+def _own_ess(posterior: Posterior, per_draw: np.ndarray) -> np.ndarray:
+    """Effective sample size of each column of ``per_draw`` as an MCMC series."""
+    from causalpost.samplers._diagnostics import ess
+
+    n_draws = per_draw.shape[0]
+    n_chains = int(posterior.diagnostics.get("n_chains", 1) or 1)
+    if posterior.info.get("sampler", "").startswith("bootstrap") or n_draws % n_chains:
+        n_chains = 1
+    if np.ptp(posterior.weights) > 0 or n_draws < 8:
+        return np.full(per_draw.shape[1], float(n_draws))
+    series = per_draw.T.reshape(per_draw.shape[1], n_chains, n_draws // n_chains)
+    return np.asarray(ess(series), dtype=np.float64)
