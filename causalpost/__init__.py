@@ -22,6 +22,7 @@ from causalpost.guard import GuardReport, guard
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior, RankedGraph
 from causalpost.scores import BDeu, BGe, GraphPrior
+from causalpost.simulate import simulate_draw
 
 __all__ = [
     "BDeu",
@@ -45,6 +46,7 @@ __all__ = [
     "load_csv",
     "make_sampler",
     "samplers",
+    "simulate_draw",
 ]
 
 __version__ = "0.1.0"

@@ -112,7 +112,7 @@ def _extra_commands():
 
     hooks = []
     for module in ("causalpost.cli_plot", "causalpost.cli_guard", "incentives.cli",
-                   "incentives.cli_audit", "incentives.demo"):
+                   "incentives.cli_audit", "incentives.cli_plan", "incentives.demo"):
         try:
             hooks.append(import_module(module).add_parser)
         except ModuleNotFoundError as exc:

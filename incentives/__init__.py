@@ -20,6 +20,7 @@ from .discrete import DiscreteParams
 from .errors import CIDError, IncentiveError, InsufficientRecallError, ParameterError
 from .gaussian import LinearGaussianParams, Quadratic
 from .ici import admits_ici
+from .plan import ExperimentPlan, plan_experiments
 from .quantitative import meu, optimal_policy, quantitative_voc, quantitative_voi
 from .recall import relevance_graph, sufficient_recall
 from .report import AuditReport
@@ -36,6 +37,8 @@ __all__ = [
     "DesignError",
     "audit",
     "compare",
+    "plan_experiments",
+    "ExperimentPlan",
     "jeffreys_interval",
     "IncentiveError",
     "CIDError",

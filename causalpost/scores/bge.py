@@ -82,11 +82,17 @@ class BGe:
     standardize: bool = True
     name: str = field(default="bge", init=False)
 
-    def bind(self, data: Dataset) -> BoundBGe:
-        """Compute the sufficient statistics of ``data`` (all columns continuous)."""
+    def bind(
+        self, data: Dataset, transform: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> BoundBGe:
+        """Compute the sufficient statistics of ``data`` (all columns continuous).
+
+        ``transform`` = (location, scale) fixes the standardization (e.g. that of
+        an earlier table, so that scores of the old and an extended table compare).
+        """
         data.require_kind("continuous", "the BGe score")
         data.check_interventions()
-        return BoundBGe(self, data)
+        return BoundBGe(self, data, transform)
 
     def to_json(self) -> dict:
         """A JSON-ready dict of the hyperparameters."""
@@ -99,7 +105,12 @@ class BoundBGe:
 
     name = "bge"
 
-    def __init__(self, spec: BGe, data: Dataset) -> None:
+    def __init__(
+        self,
+        spec: BGe,
+        data: Dataset,
+        transform: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         values = np.asarray(data.values, dtype=np.float64)
         n_obs, n_nodes = values.shape
         self.n_nodes = n_nodes
@@ -108,7 +119,10 @@ class BoundBGe:
         kept = np.column_stack([data.kept_rows(j) for j in range(n_nodes)])
         self.location = np.zeros(n_nodes)
         self.scale = np.ones(n_nodes)
-        if spec.standardize:
+        if transform is not None:
+            self.location = np.array(transform[0], dtype=np.float64)
+            self.scale = np.array(transform[1], dtype=np.float64)
+        elif spec.standardize:
             for j in range(n_nodes):
                 column = values[kept[:, j], j]
                 self.location[j], self.scale[j] = column.mean(), column.std(ddof=1)
