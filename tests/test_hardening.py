@@ -446,3 +446,24 @@ def test_deep_json_on_stdin_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("[" * 100_000))
     assert main(["incentives", "-"]) == 2
     assert "nested too deeply" in _error_line(capsys)
+
+
+# -- long work shows progress ---------------------------------------------------------
+
+
+def test_pc_skeleton_search_space_shows_a_progress_bar_unless_quiet(capsys):
+    from causalpost._causallearn import pc_skeleton, run_pc
+    from causalpost.samplers._common import prepare_problem
+    from causalpost.samplers._search_space import candidate_parents
+
+    data = cp.from_pandas(chain_frame(300, seed=2))
+    problem = prepare_problem(data, None, None, None, None, None)
+    quiet = candidate_parents(problem, "pc")
+    assert "Depth=" not in capsys.readouterr().err
+    loud = candidate_parents(problem, "hybrid", quiet=False)
+    assert "Depth=" in capsys.readouterr().err
+    assert all(set(q.tolist()) <= set(h.tolist()) for q, h in zip(quiet, loud))
+    # the skeleton phase alone keeps exactly PC's adjacencies
+    directed, undirected = run_pc(data.values, "continuous")
+    skeleton = pc_skeleton(data.values, "continuous")
+    assert (skeleton == ((directed | directed.T | undirected) > 0)).all()

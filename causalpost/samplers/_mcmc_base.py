@@ -147,7 +147,7 @@ class MCMCBase:
 
     def _table(self, problem: Problem) -> ScoreTable:
         space = self._space(problem)
-        candidates = candidate_parents(problem, space, self.max_candidates)
+        candidates = candidate_parents(problem, space, self.max_candidates, quiet=self.quiet)
         n = problem.data.n_nodes - 1
         width = n if candidates is None else max(c.size for c in candidates)
         n_sets = sum(comb(width, k) for k in range(min(problem.max_parents, width) + 1))

@@ -74,6 +74,8 @@ def candidate_parents(
     max_candidates: int | None = None,
     min_candidates: int = 6,
     alpha: float = 0.05,
+    *,
+    quiet: bool = True,
 ) -> list[np.ndarray] | None:
     """Per node, its candidate parents (``None`` means every node).
 
@@ -89,6 +91,8 @@ def candidate_parents(
         ``"pc"`` tops a node up to this many candidates by single-parent score gain.
     alpha : float
         Significance level of the PC independence tests.
+    quiet : bool
+        No progress bar for the PC skeleton (``"pc"``, ``"hybrid"``).
 
     Returns
     -------
@@ -102,12 +106,12 @@ def candidate_parents(
     if search_space == "pcor":
         return _top_partial_correlations(problem.data, max_candidates or PCOR_DEFAULT)
     if search_space == "hybrid":
-        return _hybrid(problem, max_candidates, min_candidates, alpha)
+        return _hybrid(problem, max_candidates, min_candidates, alpha, quiet)
     gains = single_parent_gains(problem.bound, n_nodes)
     if search_space == "best":
         cap = min(max_candidates or 10, n_nodes - 1)
         return [np.sort(np.argsort(-gains[:, j], kind="stable")[:cap]) for j in range(n_nodes)]
-    skeleton = _pc_skeleton(problem.data, alpha)
+    skeleton = _pc_skeleton(problem.data, alpha, quiet)
     out = []
     for j in range(n_nodes):
         nbrs = np.flatnonzero(skeleton[:, j])
@@ -155,9 +159,9 @@ def _ranked(strength: np.ndarray, node: int) -> np.ndarray:
     return order[order != node]
 
 
-def _hybrid(problem, max_candidates, min_candidates, alpha) -> list[np.ndarray]:
+def _hybrid(problem, max_candidates, min_candidates, alpha, quiet=True) -> list[np.ndarray]:
     data = problem.data
-    pc = candidate_parents(problem, "pc", None, min_candidates, alpha)
+    pc = candidate_parents(problem, "pc", None, min_candidates, alpha, quiet=quiet)
     if data.kind != "continuous":
         return [c[:HYBRID_CAP] if c.size > HYBRID_CAP else c for c in pc]
     pcor = partial_correlations(data)
@@ -198,14 +202,10 @@ def expand_candidates(
     return out, changed
 
 
-def _pc_skeleton(data, alpha: float) -> np.ndarray:
-    """Undirected skeleton of causal-learn's PC (adjacency of the returned graph)."""
-    from causallearn.search.ConstraintBased.PC import pc
+def _pc_skeleton(data, alpha: float, quiet: bool = True) -> np.ndarray:
+    """Undirected skeleton of causal-learn's PC, with a progress bar unless ``quiet``."""
+    from causalpost._causallearn import pc_skeleton
 
-    test = "fisherz" if data.kind == "continuous" else "gsq"
     if data.kind not in ("continuous", "discrete"):
         raise CausalpostError("search_space='pc' needs all-continuous or all-discrete data")
-    result = pc(np.asarray(data.values, dtype=np.float64), alpha, test, stable=True,
-                show_progress=False, verbose=False)
-    graph = np.asarray(result.G.graph)
-    return (graph != 0) | (graph.T != 0)
+    return pc_skeleton(data.values, data.kind, alpha, quiet=quiet)
