@@ -42,7 +42,7 @@ def check_before(graphs: np.ndarray, probs: np.ndarray, nodes, action_nodes, giv
         return
     reach = transitive_closure(graphs).astype(bool)  # (n_graphs, d, d)
     for z in given:
-        hit = reach[:, list(action_nodes), z].any(axis=1)
+        hit = reach[:, list(action_nodes), z].any(axis=1) & (probs > 0)
         if hit.any():
             raise CausalpostError(
                 f"given node {nodes[z]!r} is a descendant of the action in graphs of posterior "
