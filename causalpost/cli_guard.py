@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
     p.add_argument("--plot", metavar="PATH",
                    help="write q(G) against P(G) (a grid: marginal and bound per action)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--quiet", action="store_true", help="print only the verdict")
+    p.add_argument("--quiet", action="store_true", help="print only the verdict; no progress bar")
     p.set_defaults(handler=_cmd_guard)
 
 
@@ -49,7 +49,8 @@ def _cmd_guard(args: argparse.Namespace) -> int:
 
     posterior = Posterior.load(args.posterior)
     report = guard(posterior, args.action, args.harm, args.given or None,
-                   threshold=args.threshold, alpha=args.alpha, observed=args.observed)
+                   threshold=args.threshold, alpha=args.alpha, observed=args.observed,
+                   quiet=args.quiet or args.json)
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as fh:
             fh.write(report.to_markdown())

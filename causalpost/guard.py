@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy.stats import norm
+from tqdm.auto import tqdm
 
 from causalpost._guard_discrete import check_before, discrete_probabilities
 from causalpost._guard_gaussian import gaussian_probabilities
@@ -53,6 +54,8 @@ from causalpost.posterior import Posterior
 __all__ = ["GuardReport", "credible_size", "guard"]
 
 _GAUSSIAN = ("weights", "intercept", "noise_var")
+# a progress bar over the distinct graphs of a discrete posterior from this many on
+PROGRESS_MIN_GRAPHS = 2000
 
 
 def credible_size(probs: np.ndarray, alpha: float) -> int:
@@ -94,6 +97,7 @@ def guard(
     alpha: float = 0.05,
     observed: Literal["before", "after"] = "before",
     level: float = 0.95,
+    quiet: bool = False,
 ) -> GuardReport:
     """Probability that an action leads to harm, over every causal model of a posterior.
 
@@ -123,6 +127,8 @@ def guard(
         refuses (not identified). ``"after"``: conditioning in the mutilated model.
     level : float
         Coverage of the Monte Carlo interval of the marginal.
+    quiet : bool
+        No progress bar (one is shown for discrete posteriors from 2,000 distinct graphs).
 
     Returns
     -------
@@ -166,7 +172,7 @@ def guard(
     if kind == "discrete":
         if observed == "before":
             check_before(graphs, probs, posterior.nodes, problem.action_nodes, problem.given)
-        per_draw = _discrete(posterior, problem, graphs, inverse, levels)
+        per_draw = _discrete(posterior, problem, graphs, inverse, levels, quiet)
     else:
         per_draw = gaussian_probabilities(posterior.params, problem.action_nodes,
                                           problem.action_values, problem.harm, problem.given,
@@ -214,12 +220,14 @@ def _kind(posterior: Posterior) -> str:
                           "or discrete tables); fit it with parameters to guard an action")
 
 
-def _discrete(posterior, problem: Problem, graphs, inverse, levels) -> np.ndarray:
+def _discrete(posterior, problem: Problem, graphs, inverse, levels, quiet) -> np.ndarray:
     arities = [len(lv) if lv is not None else 0 for lv in levels]
     out = np.empty((posterior.n_draws, problem.action_values.shape[0]))
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(graphs) + 1))
-    for g in range(len(graphs)):
+    bar = tqdm(range(len(graphs)), desc="guard", unit="graph",
+               disable=quiet or len(graphs) < PROGRESS_MIN_GRAPHS)
+    for g in bar:
         draws = order[bounds[g]:bounds[g + 1]]
         if draws.size:
             out[draws] = discrete_probabilities(
