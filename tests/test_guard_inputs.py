@@ -203,3 +203,22 @@ def test_cli_posterior_without_parameters(tmp_path, capsys):
     path = Posterior(["X", "Y"], np.array([[[0, 1], [0, 0]]])).save(tmp_path / "p.npz")
     assert main(["guard", str(path), "--action", "X=1", "--harm", "Y>0"]) == 2
     assert "no parameter draws" in capsys.readouterr().err
+
+
+def test_interval_widens_for_correlated_draws():
+    """The same draws in long runs (a sticky chain) give a wider interval than shuffled."""
+    base = _gaussian(n_draws=2, seed=5)  # X->Y->Z and Z->Y->X, one parameter draw each
+    idx = np.tile([0, 1], 200)
+    post = Posterior(base.nodes, base.adjacency[idx], None,
+                     {k: v[idx] for k, v in base.params.items()})
+    order = np.argsort(post.adjacency[:, 0, 1], kind="stable")  # one graph, then the other
+
+    def reordered(idx):
+        return Posterior(post.nodes, post.adjacency[idx], None,
+                         {k: v[idx] for k, v in post.params.items()})
+
+    sticky = guard(reordered(order), {"X": 1.0}, "Z>0")
+    mixed = guard(reordered(np.random.default_rng(0).permutation(400)), {"X": 1.0}, "Z>0")
+    assert sticky.marginal == pytest.approx(mixed.marginal, rel=1e-12)
+    width = lambda r: r.interval[1] - r.interval[0]  # noqa: E731
+    assert width(sticky) > 3 * width(mixed)
