@@ -95,7 +95,8 @@ class GuardReport:
             "witness_probability": probs[witness], "plausible": plausible,
             "plausible_graph": star, "plausible_probability": probs[star], "verdict": verdict,
         })
-        for array in (q, graphs, probs):
+        q, graphs, probs = q.view(), graphs.view(), probs.view()  # the posterior's cache
+        for array in (q, graphs, probs):  # stays writable; the report's views do not
             array.setflags(write=False)
         return cls(
             nodes=posterior.nodes, action_nodes=names, harm=problem.harm.text,
