@@ -154,6 +154,30 @@ class Dataset:
         mask = None if self.intervention is None else np.array(self.intervention[rows])
         return Dataset(np.array(self.values[rows]), self.names, self.kinds, self.levels, mask)
 
+    def append(self, other: Dataset) -> Dataset:
+        """This table with the rows of ``other`` (same columns, kinds and levels) below it.
+
+        The intervention masks are stacked (observational rows have none), so an
+        experiment's rows can be added to the data they extend.
+
+        Raises
+        ------
+        DataError
+            If the columns, kinds or discrete levels differ.
+        """
+        if not isinstance(other, Dataset):
+            raise DataError(f"can only append a Dataset; got {type(other).__name__}")
+        for label, mine, theirs in (("columns", self.names, other.names),
+                                    ("kinds", self.kinds, other.kinds),
+                                    ("levels", self.levels, other.levels)):
+            if tuple(mine) != tuple(theirs):
+                raise DataError(f"cannot append a table with other {label}: {list(theirs)} "
+                                f"instead of {list(mine)}")
+        masks = [np.zeros(t.values.shape, dtype=bool) if t.intervention is None
+                 else np.asarray(t.intervention) for t in (self, other)]
+        return Dataset(np.vstack([self.values, other.values]), self.names, self.kinds,
+                       self.levels, np.vstack(masks))
+
     def fingerprint(self) -> str:
         """sha256 of the names, values and intervention mask: identifies the fitted data."""
         digest = hashlib.sha256()

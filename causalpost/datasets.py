@@ -101,9 +101,12 @@ def load_sachs(
 
     Parameters
     ----------
-    kind : {"observational", "full"}
+    kind : {"observational", "full", "interventional"}
         ``"observational"``: the 853 cells of the CD3/CD28 condition;
-        ``"full"``: all 7,466 cells pooled over 9 conditions (8 interventional).
+        ``"full"``: all 7,466 cells pooled over 9 conditions, treated as
+        observational; ``"interventional"``: the same cells with each
+        condition's intervention target in the data's intervention mask
+        (``interventional.csv``, column ``INT``; see the card).
     truth : {"consensus", "bif"}
         ``"consensus"``: the 18-edge consensus graph shipped by cdt, which is
         *not acyclic* (feedback loop PIP2 -> PIP3 -> Plcg -> PIP2);
@@ -129,12 +132,17 @@ def load_sachs(
     >>> data.values.shape, int(truth.sum())
     ((853, 11), 18)
     """
-    _check_choice("kind", kind, ("observational", "full"))
+    _check_choice("kind", kind, ("observational", "full", "interventional"))
     _check_choice("truth", truth, tuple(_SACHS_TRUTHS))
-    frame = pd.read_csv(_file("sachs", f"{kind}.csv"))
+    frame = pd.read_csv(_file("sachs", f"{kind}.csv"), keep_default_na=False)
+    targets = frame.pop("INT") if "INT" in frame.columns else None
     if log:
         frame = np.log(frame)
-    data = from_pandas(frame, kinds=dict.fromkeys(frame.columns, "continuous"))
+    kinds = dict.fromkeys(frame.columns, "continuous")
+    if targets is not None:
+        frame = frame.assign(INT=targets)
+    data = from_pandas(frame, kinds=kinds,
+                       intervention_column="INT" if targets is not None else None)
     adj = _adjacency(data.names, _read_edges(_file("sachs", f"{truth}_edges.csv")))
     return BenchmarkData(data, adj, _SACHS_TRUTHS[truth])
 
@@ -193,7 +201,10 @@ discrete_from_bif = sample_bif
 
 
 def make_example_data(
-    name: str, n_obs: int | None = None, seed: int | None = None
+    name: str,
+    n_obs: int | None = None,
+    seed: int | None = None,
+    do: str | None = None,
 ) -> BenchmarkData:
     """Simulate a bundled example's linear-Gaussian SEM (``datasets/NAME/sem.json``).
 
@@ -202,11 +213,21 @@ def make_example_data(
     name : {"recommender", "fitness", "reward_tampering"}
     n_obs, seed : int, optional
         Default to the values in ``sem.json``, which reproduce the shipped CSV.
+    do : str, optional
+        A node to intervene on (a perfect intervention): its mechanism is
+        replaced by standard normal values, and the returned data carry the
+        intervention mask (every row intervened on ``do``).
 
     Returns
     -------
     BenchmarkData
         Values rounded as in ``sem.json``; ``weights`` are the SEM's.
+
+    Examples
+    --------
+    >>> data, truth = make_example_data("recommender", n_obs=50, seed=1, do="Opinion")
+    >>> int(data.intervention[:, data.index("Opinion")].sum())
+    50
     """
     spec = _read_sem(name)
     n_obs = spec["n_obs"] if n_obs is None else n_obs
@@ -215,8 +236,18 @@ def make_example_data(
     noise = np.array([node["noise_sd"] for node in spec["nodes"]], dtype=float)
     adj, weights = _sem_graph(names, spec["edges"])
     rng = np.random.default_rng(spec["seed"] if seed is None else seed)
-    values = np.round(_linear_sem(adj, weights, noise, n_obs, rng), spec["decimals"])
-    return BenchmarkData(_continuous(values, names), adj, f"{name} SEM graph", weights)
+    forced, mask = None, None
+    if do is not None:
+        _check_choice("do", do, names)
+        target = names.index(do)
+        forced = {target: rng.normal(size=n_obs)}
+        mask = np.zeros((n_obs, len(names)), dtype=bool)
+        mask[:, target] = True
+    values = np.round(_linear_sem(adj, weights, noise, n_obs, rng, forced), spec["decimals"])
+    data = _continuous(values, names)
+    if mask is not None:
+        data = Dataset(data.values, data.names, data.kinds, data.levels, mask)
+    return BenchmarkData(data, adj, f"{name} SEM graph", weights)
 
 
 def load_example(name: str) -> BenchmarkData:

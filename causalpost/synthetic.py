@@ -234,11 +234,21 @@ def _topological_order(adj: np.ndarray) -> list[int]:
 
 
 def _linear_sem(
-    adj: np.ndarray, weights: np.ndarray, noise_sd: np.ndarray, n_obs: int, rng: np.random.Generator
+    adj: np.ndarray,
+    weights: np.ndarray,
+    noise_sd: np.ndarray,
+    n_obs: int,
+    rng: np.random.Generator,
+    do: dict[int, np.ndarray] | None = None,
 ) -> np.ndarray:
+    """Rows of a linear SEM; ``do`` replaces the mechanisms of some nodes by given values."""
     values = rng.normal(size=(n_obs, adj.shape[0])) * noise_sd
+    do = do or {}
     for j in _topological_order(adj):
-        values[:, j] += values @ weights[:, j]
+        if j in do:
+            values[:, j] = do[j]
+        else:
+            values[:, j] += values @ weights[:, j]
     return values
 
 

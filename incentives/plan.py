@@ -402,13 +402,9 @@ class _Updater:
     def updated(self, log_probs: np.ndarray, new_rows: np.ndarray, x: int) -> np.ndarray:
         """Posterior weights over the support after appending ``new_rows`` of do(x)."""
         data = self.data
-        values = np.vstack([data.values, new_rows])
-        old_mask = (np.zeros(data.values.shape, dtype=bool) if data.intervention is None
-                    else data.intervention)
         new_mask = np.zeros(new_rows.shape, dtype=bool)
         new_mask[:, x] = True
-        combined = Dataset(values, data.names, data.kinds, data.levels,
-                           np.vstack([old_mask, new_mask]))
+        combined = data.append(Dataset(new_rows, data.names, data.kinds, data.levels, new_mask))
         if self.spec.name == "bge":  # same standardization as the old table: comparable scores
             bound = self.spec.bind(combined, transform=(self.bound.location, self.bound.scale))
         else:

@@ -76,7 +76,19 @@ def test_sachs_log() -> None:
     np.testing.assert_allclose(logged.values, np.log(raw.values))
 
 
-@pytest.mark.parametrize("kwargs", [{"kind": "interventional"}, {"truth": "sachs2005"}])
+def test_sachs_interventional_targets() -> None:
+    data = ds.load_sachs("interventional").data
+    full = ds.load_sachs("full").data
+    np.testing.assert_array_equal(data.values, full.values)
+    counts = dict(zip(data.names, data.intervention.sum(axis=0).tolist()))
+    # the card's row ranges: AKT inh. 911, G0076 723 + PMA 913, psitect. 810, U0126 799,
+    # LY294002 848, b2cAMP 707; the first 1,755 rows observational
+    assert counts == {"Raf": 0, "Mek": 799, "Plcg": 0, "PIP2": 810, "PIP3": 848, "Erk": 0,
+                      "Akt": 911, "PKA": 707, "PKC": 1636, "P38": 0, "Jnk": 0}
+    assert not data.intervention[:1755].any() and data.intervention.any(axis=1)[1755:].all()
+
+
+@pytest.mark.parametrize("kwargs", [{"kind": "pooled"}, {"truth": "sachs2005"}])
 def test_sachs_bad_arguments(kwargs: dict) -> None:
     with pytest.raises(CausalpostError, match="unknown"):
         ds.load_sachs(**kwargs)

@@ -42,3 +42,16 @@ def test_samplers_vs_exact(tmp_path):
     assert set(results) == set(quick)
     assert results["mcmc"]["max_abs"] < 0.2
     assert (tmp_path / "mcmc_vs_exact.png").exists()
+
+
+def test_settle_by_experiment(tmp_path, capsys):
+    result = load("settle_by_experiment")["main"](tmp_path)
+    # before: Clicks - Opinion unidentified, the incentive about as likely as not
+    assert 0.3 < result["before"] < 0.7
+    # the plan picks an intervention on one end of that edge, worth most of the entropy
+    assert result["best"] in ("Clicks", "Opinion")
+    assert result["eig"] > 0.6 * result["entropy_now"]
+    # after the experiment the incentive is nearly ruled out (the truth has none)
+    assert result["after"] < 0.15
+    assert (tmp_path / "recommender_with_experiment.csv").exists()
+    assert "do(" in capsys.readouterr().out
