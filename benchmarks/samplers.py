@@ -24,8 +24,6 @@ from pathlib import Path
 import numpy as np
 
 from causalpost.datasets import linear_gaussian
-from causalpost.samplers import partition_mcmc, structure_mcmc
-from causalpost.samplers._chains import ChainPlan
 from causalpost.samplers._common import prepare_problem
 from causalpost.samplers.exact import ExactSampler
 from causalpost.samplers.order_mcmc import OrderMCMC
@@ -160,46 +158,6 @@ def to_markdown(rows: list[dict]) -> str:
     return head + "\n".join(lines) + "\n"
 
 
-# compiled (numba) chain loops vs the Python ones they replaced, per sampler
-LOOPS = {"mcmc": (StructureMCMC, structure_mcmc.run_structure_chain_python,
-                  structure_mcmc.run_structure_chain),
-         "partition": (PartitionMCMC, partition_mcmc.run_partition_chain_python,
-                       partition_mcmc.run_partition_chain)}
-
-
-def loop_speed(bench, name: str, options: dict, n_iter: dict[str, int]) -> dict:
-    """Microseconds per iteration of one chain, at the sampler's default thinning (so
-    partition MCMC's DAG draws are included), for the Python and the compiled loop: the
-    difference of a run of ``n_iter`` iterations and one of a single draw (same start)."""
-    cls, slow, fast = LOOPS[name]
-    sampler = cls(**SCORE, **{k: v for k, v in options.items() if k != "n_draws"})
-    problem = prepare_problem(bench.data, "bge", SCORE["score_options"], None, None,
-                              options.get("max_parents"))
-    table = sampler._table(problem)
-    payload = sampler._payload(problem, table)
-    thin = sampler._default_thin(bench.data.n_nodes)
-    out = {"sampler": name, "thin": thin}
-    for label, fn in (("python", slow), ("numba", fast)):
-        fn(payload, np.random.SeedSequence(0), ChainPlan(1, 0, 1), None)  # compile / warm up
-        walls = []
-        for n_keep in (1, max(2, n_iter[label] // thin)):
-            start = time.perf_counter()
-            fn(payload, np.random.SeedSequence(0), ChainPlan(n_keep, 0, thin), None)
-            walls.append((time.perf_counter() - start, n_keep * thin))
-        out[label] = 1e6 * (walls[1][0] - walls[0][0]) / (walls[1][1] - walls[0][1])
-    return out
-
-
-def speed_markdown(rows: list[dict]) -> str:
-    head = ("| d | n | sampler | options | thin | Python (us/it) | numba (us/it) | speed-up |\n"
-            "|---|---|---|---|---|---|---|---|\n")
-    return head + "\n".join(
-        f"| {r['d']} | {r['n']} | {r['sampler']} | "
-        f"{', '.join(f'{k}={v}' for k, v in r['options'].items()) or '-'} | {r['thin']} | "
-        f"{r['python']:.1f} | {r['numba']:.2f} | {r['python'] / r['numba']:.0f}x |"
-        for r in rows) + "\n"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=sorted(PLANS))
@@ -208,22 +166,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path,
                         default=Path(__file__).with_name("RESULTS_samplers.md"))
-    parser.add_argument("--speed", action="store_true",
-                        help="only time the compiled vs the Python chain loops (n = 100)")
     args = parser.parse_args()
-    if args.speed:
-        rows = []
-        for d in args.sizes:
-            bench = linear_gaussian(d, 100, seed=args.seed)
-            for name in ("mcmc", "partition"):
-                options = {k: v for k, v in PLANS[d][name].items() if k not in ("thin",)}
-                row = loop_speed(bench, name, options, {"python": 20_000, "numba": 400_000})
-                row.update(d=d, n=100, options={k: v for k, v in options.items()
-                                                if k not in ("n_draws", "burn_in", "n_chains")})
-                rows.append(row)
-                print(speed_markdown([row]).splitlines()[-1], flush=True)
-        print(speed_markdown(rows))
-        return
     rows = []
     for d in args.sizes:
         for n in args.n_obs:

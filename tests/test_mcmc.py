@@ -22,18 +22,19 @@ from scipy.special import logsumexp
 import causalpost as cp
 from causalpost.datasets import linear_gaussian
 from causalpost.errors import CausalpostError, GraphTooLargeError
-from causalpost.graphs import masks_to_adjacency, transitive_closure
-from causalpost.samplers import partition_mcmc as pm
+from causalpost.graphs import masks_to_adjacency
+from causalpost.samplers import _numba_partition as npart
+from causalpost.samplers._chains import Targets
 from causalpost.samplers._common import prepare_problem
 from causalpost.samplers._dag_from_order import CompiledTable
 from causalpost.samplers._diagnostics import (
     ChainDisagreementWarning,
-    chain_diagnostics,
+    convergence_warning,
     ess,
     split_rhat,
+    window_check,
 )
 from causalpost.samplers._search_space import candidate_parents, expand_candidates
-from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.samplers.exact import ExactSampler, exact_log_weights
 from causalpost.samplers.order_mcmc import OrderMCMC
 from causalpost.samplers.partition_mcmc import PartitionMCMC, dag_levels
@@ -75,7 +76,7 @@ def test_structure_mcmc_matches_exact(data5, exact5):
                          **FAST).fit(data5).posterior_
     assert np.abs(post.edge_prob_matrix - exact5).max() < 0.03
     diag = post.diagnostics
-    assert diag["log_score_trace"].shape == (2, diag["n_iter"] // diag["thin"])
+    assert diag["log_score_trace"].shape[0] == 2 and diag["converged"]
     assert 0 < diag["acceptance"]["rev"] < 1 and 0 < diag["acceptance"]["add"] < 1
     assert 1000 < diag["ess"] <= 6000
 
@@ -146,16 +147,6 @@ def test_rao_blackwellised_edge_probs_equal_enumeration(data5):
                                np.einsum("s,sij->ij", w, adj[rows]), atol=1e-9)
 
 
-class _Scripted:
-    """A stand-in generator returning scripted uniforms."""
-
-    def __init__(self, values):
-        self.values = list(values)
-
-    def random(self):
-        return self.values.pop(0)
-
-
 def _labelled_partitions(d: int) -> list[tuple[int, ...]]:
     out = []
     for lv in itertools.product(range(d), repeat=d):
@@ -164,51 +155,49 @@ def _labelled_partitions(d: int) -> list[tuple[int, ...]]:
     return out
 
 
-def test_node_move_is_symmetric():
-    d = 4
-    q: Counter = Counter()
-    for lv in _labelled_partitions(d):
-        part = np.array(lv)
-        for v in range(d):
-            rest = np.delete(part, v)
-            n_parts = len(set(rest.tolist()))
-            for o in range(2 * n_parts):
-                script = _Scripted([(v + 0.5) / d, (o + 0.5) / (2 * n_parts)])
-                new = tuple(pm._node_move(part, script).tolist())
-                assert new != lv
-                q[lv, new] += 1 / (d * 2 * n_parts)
-    assert all(q[b, a] == pytest.approx(p) for (a, b), p in q.items())
-
-
-def test_split_join_targets_uniform_partitions():
-    rng = np.random.default_rng(0)
-    part, counts = np.zeros(3, dtype=np.int64), Counter()
-    for _ in range(30_000):
-        new, log_q = pm._split_join(part, rng)
-        if log_q >= 0 or rng.random() < math.exp(log_q):
-            part = new
+def _flat_target_frequencies(move, d: int, n_steps: int, seed: int = 0) -> np.ndarray:
+    """Visit frequencies of the labelled partitions of ``d`` nodes under a compiled
+    proposal accepted by Metropolis-Hastings at a flat target (``move(part, new, rng)``
+    returns the log Hastings ratio, NaN when there is no neighbour)."""
+    rng = np.random.default_rng(seed)
+    part, new = np.zeros(d, dtype=np.int64), np.zeros(d, dtype=np.int64)
+    counts: Counter = Counter()
+    for _ in range(n_steps):
+        log_q = move(part, new, rng)
+        if not np.isnan(log_q) and (log_q >= 0 or rng.random() < math.exp(log_q)):
+            part = new.copy()
         counts[tuple(part.tolist())] += 1
-    freq = np.array([counts[p] for p in _labelled_partitions(3)]) / 30_000
+    return np.array([counts[p] for p in _labelled_partitions(d)]) / n_steps
+
+
+def test_compiled_node_move_is_symmetric():
+    """The node move is accepted as symmetric: at a flat target the chain visits all 75
+    labelled partitions of 4 nodes equally often (an asymmetric proposal would not)."""
+    def node(part, new, rng):
+        return 0.0 if npart._node_move(part, new, rng) else np.nan
+
+    freq = _flat_target_frequencies(node, 4, 150_000)
+    assert freq.size == 75 and np.abs(freq - 1 / 75).max() < 0.004
+
+
+def test_compiled_split_join_targets_uniform_partitions():
+    freq = _flat_target_frequencies(npart._split_join, 3, 30_000)
     assert np.abs(freq - 1 / 13).max() < 0.015
 
 
-@settings(max_examples=15, deadline=None)
-@given(st.integers(0, 2**32 - 1))
-def test_structure_kernel_keeps_ancestors_exact(seed):
-    """After every move the cached ancestor sets equal the transitive closure."""
-    data = cp.from_pandas(chain_frame(40, seed=2))
-    table = prepare_problem(data, None, None, None, None, None).table()
-    kernel = StructureKernel(table, np.zeros((5, 5), dtype=bool), rev_prob=0.3)
-    state = kernel.initial_state()
-    rng = np.random.default_rng(seed)
-    for _ in range(60):
-        state.rev_move(rng) if rng.random() < 0.3 else state.pair_move(rng)
-        adj = np.zeros((5, 5), dtype=np.uint8)
-        for j, p in enumerate(state.pa):
-            adj[[i for i in range(5) if p >> i & 1], j] = 1
-        closure = transitive_closure(adj)
-        assert [sum(1 << i for i in range(5) if closure[i, j]) for j in range(5)] == state.anc
-        assert state.log_score == pytest.approx(float(table.graph_scores(adj[None])[0]))
+def test_compiled_swap_is_symmetric():
+    def swap(part, new, rng):
+        return 0.0 if npart._swap(part, new, rng, rng.random() < 0.5) else np.nan
+
+    # swaps keep the part sizes: from (0, 1, 1) the chain visits the 3 partitions of that shape
+    rng = np.random.default_rng(1)
+    part, new = np.array([0, 1, 1], dtype=np.int64), np.zeros(3, dtype=np.int64)
+    counts: Counter = Counter()
+    for _ in range(30_000):
+        if swap(part, new, rng) == 0.0:
+            part = new.copy()
+        counts[tuple(part.tolist())] += 1
+    assert len(counts) == 3 and max(abs(c / 30_000 - 1 / 3) for c in counts.values()) < 0.015
 
 
 # ---- chains, diagnostics, options --------------------------------------------------------
@@ -238,17 +227,41 @@ def test_split_rhat_and_ess_on_known_series():
     assert split_rhat(np.ones((2, 10))) == 1.0
 
 
-def test_disagreeing_chains_warn():
-    a = np.zeros((50, 2, 2), dtype=np.uint8)
-    b = a.copy()
-    b[:, 0, 1] = 1
-    args = ([a, b], [np.zeros(50), np.ones(50)], [np.zeros(5)] * 2, [{"x": 1}] * 2,
-            [{"x": 0}] * 2)
-    with pytest.warns(ChainDisagreementWarning, match="0 -> 1"):
-        diag = chain_diagnostics(*args, tolerance=0.1)
-    assert diag["max_chain_disagreement"] == 1.0
+class _FixedChain:
+    """Recorded scores and edge marginals of a chain, as ``window_check`` reads them."""
+
+    def __init__(self, scores, marginals):
+        self.rec_score = np.asarray(scores, dtype=float)
+        self.rec_t = np.arange(self.rec_score.size)
+        self.marginals = np.asarray(marginals, dtype=float)
+
+    def window(self, start, end):
+        return np.flatnonzero((self.rec_t >= start) & (self.rec_t < end))
+
+    def edge_marginals(self, idx):
+        return self.marginals
+
+
+def test_disagreeing_chains_are_not_converged_and_the_warning_names_nodes():
+    rng = np.random.default_rng(0)
+    low, high = np.zeros((2, 2)), np.zeros((2, 2))
+    low[0, 1], high[0, 1] = 0.02, 0.97
+    chains = [_FixedChain(rng.normal(size=2000), low), _FixedChain(rng.normal(size=2000), high)]
+    targets = Targets()
+    diag = window_check(chains, (0, 2000), targets)
+    assert diag["max_chain_disagreement"] == pytest.approx(0.95)
     assert diag["n_edges_disagreeing"] == 1  # only 0 -> 1 differs
     assert diag["chain_edge_probs"].shape == (2, 2, 2)
+    assert diag["rhat_log_score"] < 1.05 and diag["ess_log_score"] > 400
+    assert not diag["converged"]
+    with pytest.warns(ChainDisagreementWarning, match="Clicks -> Opinion: chains 0.02 / 0.97"):
+        convergence_warning(diag, ["Clicks", "Opinion"], targets, 12.0)
+    agreeing = window_check([chains[0], _FixedChain(rng.normal(size=2000), low)], (0, 2000),
+                            targets)
+    assert agreeing["converged"]
+    stuck = window_check([_FixedChain(np.r_[np.zeros(1000), np.ones(1000)] + rng.normal(
+        0, 0.1, 2000), low)] * 2, (0, 2000), targets)
+    assert stuck["rhat_log_score"] > 1.05 and not stuck["converged"]
 
 
 def test_bad_options_raise(data5):
@@ -312,7 +325,7 @@ def test_annealed_burn_in_leaves_the_target_unchanged(data5, exact5, sampler):
        power=st.sampled_from([0.001, 0.01, 0.5, 1.0]), chunk=st.integers(1, 700))
 def test_annealed_chunks_cover_the_chain_and_cool_monotonically(n_iter, burn_frac, power,
                                                                  chunk):
-    from causalpost.samplers._numba_partition import annealed_chunks
+    from causalpost.samplers._chains import annealed_chunks
 
     burn_in = int(burn_frac * n_iter)
     spans = list(annealed_chunks(n_iter, burn_in, power, chunk))

@@ -24,7 +24,6 @@ from causalpost.datasets import linear_gaussian
 from causalpost.graphs import is_acyclic, transitive_closure
 from causalpost.samplers import _numba_partition as npart
 from causalpost.samplers import _numba_structure as nstruct
-from causalpost.samplers._chains import make_plan
 from causalpost.samplers._common import prepare_problem
 from causalpost.samplers._dag_from_order import CompiledTable
 from causalpost.samplers._numba_common import (
@@ -36,14 +35,6 @@ from causalpost.samplers._numba_common import (
 )
 from causalpost.samplers._search_space import candidate_parents
 from causalpost.samplers._structure_kernel import StructureKernel
-from causalpost.samplers.exact import ExactSampler
-from causalpost.samplers.order_mcmc import OrderPayload, run_order_chain_python
-from causalpost.samplers.partition_mcmc import (
-    PartitionPayload,
-    dag_levels,
-    run_partition_chain_python,
-)
-from causalpost.samplers.structure_mcmc import run_structure_chain_python
 from causalpost.scores import ScoreTable
 from tests.conftest import chain_frame
 
@@ -156,12 +147,12 @@ def test_compiled_structure_state_stays_exact(structure_case, seed):
     n_words = state[0].shape[1]
     assert n_words == -(-d // 64)
     draws = np.zeros((n_moves, d, n_words), dtype=np.int64)
-    scores, trace = np.zeros(n_moves), np.zeros(n_moves)
+    scores = np.zeros(n_moves)
     counts = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
     graphs = []
     for t in range(n_moves):  # burn-in 0, thin 1: draw t is the graph after move t
-        nstruct.run_structure(tab, state, pairs, 0.3, t, t + 1, 0, 1, draws, scores, trace,
-                              *counts, rng)
+        assert nstruct.run_structure(tab, state, pairs, 0.3, t, 1, 1, draws[t:t + 1],
+                                     scores[t:t + 1], *counts, rng) == 1
         adj = _decoded_adjacency(state[0])
         closure = transitive_closure(adj)
         assert _bitset_rows(state[4]) == [set(np.flatnonzero(closure[:, j])) for j in range(d)]
@@ -191,41 +182,18 @@ def test_bitsets_round_trip_adjacency():
 
 def test_structure_mcmc_runs_compiled_past_62_nodes(monkeypatch):
     """Past 62 nodes structure MCMC and the hill-climbed start of partition MCMC run on
-    the compiled kernel (the Python loop is not called)."""
-    from causalpost.samplers import structure_mcmc
-
+    the compiled kernel (the Python start is not called)."""
     def refuse(*args, **kwargs):
         raise AssertionError("the Python structure loop ran")
 
-    monkeypatch.setattr(structure_mcmc, "run_structure_chain_python", refuse)
     monkeypatch.setattr(StructureKernel, "initial_state", refuse)
     data = linear_gaussian(70, 100, seed=2).data
     for sampler in ("mcmc", "partition"):
         post = cp.fit(data, sampler=sampler, n_draws=20, n_chains=1, seed=0, quiet=True,
-                      parameters=False, search_space="pcor", max_candidates=5, max_parents=2)
+                      parameters=False, search_space="pcor", max_candidates=5, max_parents=2,
+                      ess_target=50, rhat_target=1.2)
         assert post.adjacency.shape == (20, 70, 70)
         assert is_acyclic(post.adjacency).all()
-
-
-def test_python_chain_loops_still_sample_the_posterior(data5):
-    """The Python loops (the compiled ones' references) against enumeration, on a small
-    budget."""
-    exact = ExactSampler(parameters=False).fit(data5).posterior_.edge_prob_matrix
-    table = prepare_problem(data5, None, None, None, None, None).table()
-    kernel = StructureKernel(table, np.zeros((5, 5), dtype=bool), 1 / 15, True)
-    ct = CompiledTable(table)
-    start = np.zeros(5, dtype=np.int64)
-    runs = [
-        (run_structure_chain_python, kernel, make_plan(4000, 1, 2000, 20, 1)),
-        (run_partition_chain_python, PartitionPayload(ct, dag_levels(np.zeros((5, 5))), 0.2,
-                                                      0.6, kernel), make_plan(6000, 1, 500, 5, 1)),
-    ]
-    for fn, payload, plan in runs:
-        result = fn(payload, np.random.SeedSequence(0), plan, None)
-        assert np.abs(result.draws.mean(axis=0) - exact).max() < 0.1
-    order = run_order_chain_python(OrderPayload(ct, start, None), np.random.SeedSequence(0),
-                                   make_plan(50, 1, 10, 2, 1), None)
-    assert order.draws.shape == (50, 5, 5)
 
 
 @pytest.mark.parametrize("n_nodes", [1, 2])

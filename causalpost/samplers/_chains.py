@@ -1,31 +1,50 @@
-"""Running several Markov chains, in worker processes when there are more than one.
+"""Running Markov chains in rounds until they converge, within a time budget.
+
+Chains run in threads around the compiled (numba, ``nogil``) kernels, so a
+fit needs no ``if __name__ == "__main__":`` guard, chain state stays in the
+process between rounds, and a signal stops every chain within one chunk of
+iterations.
+
+A run is: burn-in (``burn_in`` iterations, annealed when asked), a first
+sampling round (``thin * n_keep`` iterations), then, while the convergence
+targets (:class:`Targets`) are not met and time is left, *extension rounds*
+that double the sampling phase. Each chain records its state and log score
+every ``every`` iterations (at most :data:`MIN_RECORDS`-ish per chain; the
+spacing doubles as the chain grows). Diagnostics and draws come from the
+*window*: the records after burn-in (first round) or the latter half of the
+chain (after an extension, the classic "discard the first half"), so every
+draw is a state of a chain run at its target. ``n_keep`` draws per chain are
+taken evenly spaced from the window.
 
 Each chain gets its own seed, spawned from the sampler's seed with
-:meth:`numpy.random.SeedSequence.spawn`, so a chain's draws depend only on
-the seed and its index: the results are identical whatever the number of
-workers. A chain function is a top-level (spawn-safe) callable
-``fn(payload, seed_sequence, plan, progress) -> ChainResult``.
+:meth:`numpy.random.SeedSequence.spawn`, and chains advance in lockstep
+chunks whatever the number of worker threads: the results depend only on the
+seed, except where ``max_seconds`` cuts a run short.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from causalpost.errors import CausalpostError
 
-__all__ = ["ChainPlan", "ChainResult", "chain_seeds", "make_plan", "run_chains"]
+__all__ = ["Chain", "ChainPlan", "RunResult", "Targets", "annealed_chunks", "chain_seeds",
+           "make_plan", "run_rounds"]
+
+MIN_RECORDS = 1000  # records per chain the window holds (at least)
+CHUNK = 20_000  # iterations per kernel call: the latency of a signal or the budget
 
 
 @dataclass(frozen=True)
 class ChainPlan:
-    """Iterations of one chain: ``burn_in`` discarded, then one draw every ``thin``."""
+    """Iterations of one chain's first round: ``burn_in``, then ``thin * n_keep``."""
 
     n_keep: int
     burn_in: int
@@ -33,34 +52,54 @@ class ChainPlan:
 
     @property
     def n_iter(self) -> int:
-        """Total iterations."""
+        """Iterations of the first round (burn-in included)."""
         return self.burn_in + self.thin * self.n_keep
 
-    def keep(self, t: int) -> bool:
-        """Whether iteration ``t`` (0-based) is recorded as a draw."""
-        return t >= self.burn_in and (t - self.burn_in + 1) % self.thin == 0
 
-    def trace(self, t: int) -> bool:
-        """Whether the log score of iteration ``t`` goes to the trace (every ``thin``)."""
-        return (t + 1) % self.thin == 0
+@dataclass(frozen=True)
+class Targets:
+    """When chains count as converged, and how long they may run.
 
+    Attributes
+    ----------
+    rhat : float
+        Largest split-R-hat of the log score (>= 1).
+    disagreement : float
+        Largest difference between two chains' marginals of one edge, in (0, 1].
+    ess : float
+        Smallest effective sample size of the log score (> 0).
+    max_seconds : float
+        Budget of the whole fit in seconds (> 0).
+    """
 
-@dataclass
-class ChainResult:
-    """What a chain returns."""
+    rhat: float = 1.05
+    disagreement: float = 0.1
+    ess: float = 400.0
+    max_seconds: float = 600.0
 
-    draws: np.ndarray  # (n_keep, d, d) uint8
-    trace: np.ndarray  # (n_iter // thin,) log score every thin iterations
-    proposed: dict[str, int] = field(default_factory=dict)
-    accepted: dict[str, int] = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
+    def check(self) -> Targets:
+        """The targets, or a clear error for impossible ones."""
+        for name, value in (("rhat_target", self.rhat), ("disagreement_tol", self.disagreement),
+                            ("ess_target", self.ess), ("max_seconds", self.max_seconds)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise CausalpostError(f"{name} must be a number, got {value!r}")
+        if not self.max_seconds > 0 or not np.isfinite(self.max_seconds):
+            raise CausalpostError(f"max_seconds must be a positive number, got {self.max_seconds}")
+        if not 1.0 <= self.rhat < np.inf:
+            raise CausalpostError(f"rhat_target must be >= 1 (split-R-hat is never below "
+                                  f"about 1), got {self.rhat}")
+        if not 0 < self.disagreement <= 1:
+            raise CausalpostError(f"disagreement_tol must be in (0, 1], got {self.disagreement}")
+        if not 0 < self.ess < np.inf:
+            raise CausalpostError(f"ess_target must be a positive number, got {self.ess}")
+        return self
 
 
 def make_plan(n_draws: int, n_chains: int, burn_in: int | None, thin: int | None,
               default_thin: int) -> ChainPlan:
     """Validate the chain options; per-chain draws are ``ceil(n_draws / n_chains)``.
 
-    The default burn-in is as long as the sampling phase.
+    The default burn-in is as long as the first sampling round.
     """
     if n_draws < 1:
         raise CausalpostError(f"n_draws must be >= 1, got {n_draws}")
@@ -86,47 +125,266 @@ def chain_seeds(seed, n_chains: int) -> tuple[list[np.random.SeedSequence], np.r
     return children[:n_chains], np.random.default_rng(children[n_chains])
 
 
-def run_chains(
-    fn: Callable,
-    payload,
-    seeds: list[np.random.SeedSequence],
+class Chain:
+    """One chain: its generator, iteration count, move counts and recorded states.
+
+    Subclasses implement :meth:`start` (the starting state, e.g. a hill climb) and
+    :meth:`_advance` (run the compiled kernel), and the conversions of recorded
+    states in :meth:`edge_marginals` and :meth:`draws`.
+    """
+
+    move_names: tuple[str, ...] = ()
+    state_shape: tuple[int, ...] = ()
+
+    def __init__(self, seed: np.random.SeedSequence) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.t = 0
+        self.every = 1
+        self.proposed = np.zeros(len(self.move_names), dtype=np.int64)
+        self.accepted = np.zeros(len(self.move_names), dtype=np.int64)
+        self.rec_t = np.zeros(0, dtype=np.int64)
+        self.rec_score = np.zeros(0)
+        self.rec_state = np.zeros((0, *self.state_shape), dtype=np.int64)
+
+    def start(self) -> None:  # pragma: no cover - every chain type overrides it
+        raise NotImplementedError
+
+    def _advance(self, n_iter: int, beta: float, states: np.ndarray,
+                 scores: np.ndarray) -> int:  # pragma: no cover
+        """Run ``n_iter`` iterations from ``self.t``, recording where ``(t + 1) % every
+        == 0`` into ``states`` / ``scores``; returns the number recorded."""
+        raise NotImplementedError
+
+    def run(self, n_iter: int, beta: float) -> None:
+        """Advance ``n_iter`` iterations at inverse temperature ``beta``, recording."""
+        size = (self.t + n_iter) // self.every - self.t // self.every
+        states = np.zeros((size, *self.state_shape), dtype=np.int64)
+        scores = np.zeros(size)
+        n = self._advance(n_iter, beta, states, scores)
+        first = self.t // self.every + 1
+        self.t += n_iter
+        self.rec_t = np.concatenate([self.rec_t, (np.arange(first, first + n) * self.every) - 1])
+        self.rec_score = np.concatenate([self.rec_score, scores[:n]])
+        self.rec_state = np.concatenate([self.rec_state, states[:n]])
+
+    def compact(self, drop_before: int, n_more: int, cap: int) -> None:
+        """Before ``n_more`` further iterations: forget records before ``drop_before`` and
+        double the spacing while the records would exceed ``cap``."""
+        self._keep(self.rec_t >= drop_before)
+        while (self.rec_t.size + n_more // self.every) > cap:
+            self._keep(((self.rec_t + 1) // self.every) % 2 == 0)
+            self.every *= 2
+
+    def _keep(self, mask: np.ndarray) -> None:
+        self.rec_t, self.rec_score, self.rec_state = (self.rec_t[mask], self.rec_score[mask],
+                                                      self.rec_state[mask])
+
+    def window(self, start: int, end: int) -> np.ndarray:
+        """Indices of the records with ``start <= t < end``."""
+        return np.flatnonzero((self.rec_t >= start) & (self.rec_t < end))
+
+    def edge_marginals(self, idx: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """This chain's edge marginals over the records ``idx``, (n_nodes, n_nodes)."""
+        raise NotImplementedError
+
+    def draws(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+        """DAGs (uint8 adjacency) and their log scores for the records ``idx``."""
+        raise NotImplementedError
+
+
+@dataclass
+class RunResult:
+    """The chains after a run, and where their window lies."""
+
+    chains: list[Chain]
+    window: tuple[int, int]  # iterations [start, end) the draws come from
+    n_rounds: int
+    completed_first_round: bool
+    seconds: float
+    history: list[dict]
+
+
+def annealed_chunks(n_iter: int, burn_in: int, power: float,
+                    chunk: int) -> Iterator[tuple[int, int, float]]:
+    """``(t0, t1, beta)`` spans of a chain: while cooling (the first 80% of burn-in) the
+    inverse temperature ``beta`` rises geometrically from ``power`` to 1 over 100 spans;
+    afterwards, and always when ``power == 1``, spans of ``chunk`` iterations at 1."""
+    cool = int(0.8 * burn_in) if power < 1 else 0
+    step = max(1, min(chunk, cool // 100)) if cool else chunk
+    t0 = 0
+    while t0 < n_iter:
+        span = step if t0 < cool else chunk
+        t1 = min(t0 + span, n_iter)
+        yield t0, t1, (power ** (1 - t0 / cool) if t0 < cool else 1.0)
+        t0 = t1
+
+
+def _first_spans(plan: ChainPlan, anneal: float) -> list[tuple[int, float]]:
+    return [(t1 - t0, beta) for t0, t1, beta in annealed_chunks(plan.n_iter, plan.burn_in,
+                                                                anneal, CHUNK)]
+
+
+def _spans(n_iter: int) -> list[tuple[int, float]]:
+    return [(min(CHUNK, n_iter - t0), 1.0) for t0 in range(0, n_iter, CHUNK)]
+
+
+def run_rounds(
+    chains: list[Chain],
     plan: ChainPlan,
+    targets: Targets,
+    check: Callable[[list[Chain], tuple[int, int]], dict],
     *,
+    anneal: float = 1.0,
+    deadline: float | None = None,
+    extend: bool = True,
     n_workers: int | None = None,
     quiet: bool = False,
     label: str = "MCMC",
-) -> list[ChainResult]:
-    """Run one chain per seed, in ``n_workers`` spawned processes when more than one."""
-    n_chains = len(seeds)
-    if n_workers is None:
-        n_workers = min(n_chains, os.cpu_count() or 1)
+) -> RunResult:
+    """Run the chains in rounds until ``check`` says they converged or time is up.
+
+    Parameters
+    ----------
+    chains : list of Chain
+    plan : ChainPlan
+        The first round.
+    targets : Targets
+    check : callable
+        ``check(chains, window) -> dict`` with at least ``"converged"`` (bool),
+        ``"rhat_log_score"``, ``"max_chain_disagreement"``, ``"ess_log_score"``.
+    anneal : float
+        Starting power of annealed burn-in (1: none).
+    deadline : float, optional
+        ``time.monotonic()`` value at which the chains stop; default from
+        ``targets.max_seconds``.
+    extend : bool
+        Run extension rounds (False: the first round only).
+    n_workers : int, optional
+        Threads (default ``min(n_chains, cpu_count)``); results do not depend on it.
+    quiet : bool
+    label : str
+    """
+    import os
+
+    begin = time.monotonic()
+    deadline = begin + targets.max_seconds if deadline is None else deadline
+    n_chains = len(chains)
+    n_workers = min(n_chains, os.cpu_count() or 1) if n_workers is None else n_workers
     if n_workers < 1:
         raise CausalpostError(f"n_workers must be >= 1, got {n_workers}")
     n_workers = min(n_workers, n_chains)
-    if n_workers == 1:
-        results = []
-        with tqdm(total=n_chains * plan.n_iter, desc=label, disable=quiet, unit="it",
-                  mininterval=0.5) as bar:
-            for seed in seeds:
-                results.append(fn(payload, seed, plan, bar.update))
-        return results
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
-        futures = [pool.submit(fn, payload, seed, plan, None) for seed in seeds]
-        with tqdm(total=n_chains, desc=f"{label} ({n_workers} workers)", disable=quiet,
-                  unit="chain") as bar:
-            results = []
-            for future in futures:
-                results.append(future.result())
-                bar.update(1)
-    return results
+    cap = 2 * max(MIN_RECORDS, 2 * plan.n_keep, int(np.ceil(2 * targets.ess / n_chains)))
+    every = max(1, min(plan.thin, -(-plan.n_iter // cap)))
+    for chain in chains:
+        chain.every = every
+    history: list[dict] = []
+    runner = _Runner(chains, n_workers, deadline)
+    with tqdm(total=n_chains * plan.n_iter, desc=label, disable=quiet, unit="it",
+              mininterval=0.5, dynamic_ncols=True) as bar:
+        runner.bar = bar
+        runner.run(lambda c: c.start(), [])
+        runner.run(None, _first_spans(plan, anneal))
+        window = (plan.burn_in, min(c.t for c in chains))
+        first_done = window[1] >= plan.n_iter
+        n_rounds = 1
+        while True:
+            if not first_done:  # cut inside the first round: not converged
+                end = window[1]
+                window = (plan.burn_in if end > plan.burn_in else end // 2, end)
+            diag = check(chains, window)
+            diag["converged"] = bool(diag["converged"] and first_done)
+            history.append({k: diag[k] for k in ("rhat_log_score", "max_chain_disagreement",
+                                                 "ess_log_score")} | {"n_iter": window[1]})
+            bar.set_postfix_str(_postfix(diag), refresh=True)
+            if diag["converged"] or not extend or not first_done or runner.out_of_time():
+                break
+            total = window[1]
+            n_more = total - plan.burn_in
+            new_start = max(plan.burn_in, (total + n_more) // 2)
+            for chain in chains:
+                chain.compact(new_start, n_more, cap)
+            bar.total += n_chains * n_more
+            runner.run(None, _spans(n_more))
+            end = min(c.t for c in chains)
+            n_rounds += 1
+            window = (max(plan.burn_in, end // 2), end)
+            if end < total + n_more:  # the budget ran out inside the round
+                diag = check(chains, window)
+                diag["converged"] = False
+                history.append({k: diag[k] for k in ("rhat_log_score", "max_chain_disagreement",
+                                                     "ess_log_score")} | {"n_iter": end})
+                bar.set_postfix_str(_postfix(diag), refresh=True)
+                break
+    return RunResult(chains, window, n_rounds, first_done, time.monotonic() - begin, history)
 
 
-def progress_every(progress: Callable | None, t: int, total: int, step: int = 2000) -> None:
-    """Report iterations to the bar every ``step`` iterations, and the rest at the end."""
-    if progress is None:
-        return
-    if (t + 1) % step == 0:
-        progress(step)
-    elif t + 1 == total:
-        progress(total % step)
+def _postfix(diag: dict) -> str:
+    gap = diag.get("max_chain_disagreement", 0.0)
+    return (f"R-hat {diag['rhat_log_score']:.3f}, gap {gap:.2f}, "
+            f"ESS {diag['ess_log_score']:.0f}")
+
+
+class _Runner:
+    """Chains advanced in lockstep spans by ``n_workers`` threads (each owns some chains)."""
+
+    def __init__(self, chains: list[Chain], n_workers: int, deadline: float) -> None:
+        self.chains = chains
+        self.n_workers = n_workers
+        self.deadline = deadline
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.bar = None
+
+    def out_of_time(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def _work(self, owned: list[Chain], action, spans: list[tuple[int, float]]) -> None:
+        if action is not None:
+            for chain in owned:
+                if self.stop.is_set():
+                    return
+                action(chain)
+            return
+        for n_iter, beta in spans:
+            if self.stop.is_set() or self.out_of_time():
+                return
+            for chain in owned:
+                chain.run(n_iter, beta)
+            with self.lock:
+                self.bar.update(n_iter * len(owned))
+
+    def run(self, action, spans: list[tuple[int, float]]) -> None:
+        """Apply ``action`` to every chain, or advance every chain through ``spans``."""
+        groups = [self.chains[k::self.n_workers] for k in range(self.n_workers)]
+        if self.n_workers == 1:
+            try:
+                self._work(groups[0], action, spans)
+            except BaseException:
+                self.stop.set()
+                raise
+            return
+        pool = ThreadPoolExecutor(max_workers=self.n_workers, thread_name_prefix="chain")
+        futures = [pool.submit(self._work, g, action, spans) for g in groups]
+        try:
+            pending = futures
+            while pending:  # short waits: the main thread stays responsive to signals
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+                if any(f.exception() is not None for f in done):
+                    break
+        except BaseException:
+            self.stop.set()
+            raise
+        finally:
+            if any(f.done() and f.exception() is not None for f in futures):
+                self.stop.set()
+            pool.shutdown(wait=True)
+        for future in futures:
+            future.result()
+
+
+def evenly(n_have: int, n_want: int) -> np.ndarray:
+    """``n_want`` indices evenly spaced over ``range(n_have)`` (repeats when too few)."""
+    if n_have == 0:
+        raise CausalpostError("the chains recorded no state before the time budget ran out; "
+                              "raise max_seconds")
+    return np.round(np.linspace(0, n_have - 1, n_want)).astype(np.int64)

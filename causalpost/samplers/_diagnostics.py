@@ -23,7 +23,8 @@ import numpy as np
 
 from causalpost.errors import ChainDisagreementWarning
 
-__all__ = ["ChainDisagreementWarning", "chain_diagnostics", "ess", "split_rhat"]
+__all__ = ["ChainDisagreementWarning", "convergence_warning", "draw_diagnostics", "ess",
+           "rates", "split_rhat", "window_check"]
 
 
 def _split(x: np.ndarray) -> np.ndarray:
@@ -38,12 +39,20 @@ def split_rhat(x: np.ndarray) -> np.ndarray:
     n = x.shape[-1]
     if n < 2:
         return np.full(x.shape[:-2], np.nan)
+    constant = _constant(x)
     within = x.var(axis=-1, ddof=1).mean(axis=-1)
     between = n * x.mean(axis=-1).var(axis=-1, ddof=1)
     var_plus = (n - 1) / n * within + between / n
     with np.errstate(divide="ignore", invalid="ignore"):
         rhat = np.sqrt(var_plus / within)
-    return np.where(within > 0, rhat, np.where(between > 0, np.inf, 1.0))
+    rhat = np.where(within > 0, rhat, np.where(between > 0, np.inf, 1.0))
+    return np.where(constant, 1.0, rhat)
+
+
+def _constant(x: np.ndarray) -> np.ndarray:
+    """Whether each series (..., n_chains, n) is constant (rounding in its mean aside)."""
+    flat = x.reshape(*x.shape[:-2], -1)
+    return flat.max(axis=-1) == flat.min(axis=-1)
 
 
 def ess(x: np.ndarray) -> np.ndarray:
@@ -72,71 +81,79 @@ def ess(x: np.ndarray) -> np.ndarray:
     tau = -1.0 + 2.0 * np.where(positive, monotone, 0.0).sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = total / np.maximum(tau, 1.0 / np.log10(max(total, 10)))
-    return np.where(var_plus > 0, np.minimum(out, total * np.log10(max(total, 10))), total)
+    out = np.where(var_plus > 0, np.minimum(out, total * np.log10(max(total, 10))), total)
+    return np.where(_constant(x), float(total), out)
 
 
-def chain_diagnostics(
-    draws: list[np.ndarray],
-    scores: list[np.ndarray],
-    traces: list[np.ndarray],
-    proposed: list[dict[str, int]],
-    accepted: list[dict[str, int]],
-    tolerance: float,
-) -> dict:
-    """Diagnostics of ``n_chains`` chains, warning if their edge marginals disagree.
+def window_check(chains: list, window: tuple[int, int], targets) -> dict:
+    """Convergence of ``chains`` over the records in ``window``: split-R-hat and ESS of the
+    log score, each chain's edge marginals and their largest disagreement, and whether
+    the :class:`~causalpost.samplers._chains.Targets` are met."""
+    idx = [c.window(*window) for c in chains]
+    n = min(i.size for i in idx)
+    scores = np.stack([c.rec_score[i[-n:]] if n else np.zeros(0) for c, i in zip(chains, idx)])
+    probs = np.stack([c.edge_marginals(i[-n:]) for c, i in zip(chains, idx)])
+    spread = probs.max(axis=0) - probs.min(axis=0)
+    rhat = float(split_rhat(scores)) if n >= 4 else float("inf")
+    ess_value = float(ess(scores)) if n >= 4 else 0.0
+    gap = float(spread.max()) if spread.size else 0.0
+    converged = (rhat <= targets.rhat and ess_value >= targets.ess
+                 and gap <= targets.disagreement)
+    return {"converged": bool(converged), "rhat_log_score": rhat, "ess_log_score": ess_value,
+            "max_chain_disagreement": gap, "n_edges_disagreeing": int(
+                (spread > targets.disagreement).sum()), "chain_edge_probs": probs,
+            "n_window": int(n)}
 
-    Parameters
-    ----------
-    draws : list of numpy.ndarray, each (n_keep, n_nodes, n_nodes)
-    scores : list of numpy.ndarray, each (n_keep,)
-        Log score of each recorded state.
-    traces : list of numpy.ndarray, each (n_trace,)
-        Log score every ``thin`` iterations, burn-in included.
-    proposed, accepted : list of dict
-        Per chain, counts per move type.
-    tolerance : float
-        Largest allowed difference between two chains' marginals of one edge.
-    """
+
+def draw_diagnostics(draws: list[np.ndarray]) -> dict:
+    """Per-edge split-R-hat and ESS of the draws of each chain, (n_keep, d, d) each, and
+    a summary ESS: the median over edges whose marginal is in (0.01, 0.99)."""
     stack = np.stack(draws).astype(np.float64)  # (c, n, d, d)
     edges = np.moveaxis(stack, (0, 1), (-2, -1))  # (d, d, c, n)
-    score_arr = np.stack(scores)
-    chain_probs = stack.mean(axis=1)
-    spread = chain_probs.max(axis=0) - chain_probs.min(axis=0)
-    gap = float(spread.max())
     edge_ess, edge_rhat = ess(edges), split_rhat(edges)
-    pooled = chain_probs.mean(axis=0)
+    pooled = stack.mean(axis=(0, 1))
     moving = (pooled > 0.01) & (pooled < 0.99)
-    edge_summary = float(np.median(edge_ess[moving])) if moving.any() else float(stack.shape[1]
-                                                                                 * len(draws))
-    score_ess = float(ess(score_arr))
-    diag = {
-        "n_chains": len(draws),
-        "acceptance": _rates(proposed, accepted),
-        "acceptance_by_chain": [_rates([p], [a]) for p, a in zip(proposed, accepted)],
-        "log_score_trace": np.stack(traces),
-        "rhat_log_score": float(split_rhat(score_arr)),
-        "ess_log_score": score_ess,
-        "rhat_edges": edge_rhat,
-        "ess_edges": edge_ess,
-        "max_rhat_edges": float(np.nanmax(edge_rhat)),
-        "chain_edge_probs": chain_probs,
-        "ess": float(min(score_ess, edge_summary, stack.shape[0] * stack.shape[1])),
-    }
-    if len(draws) > 1:
-        diag["max_chain_disagreement"] = gap
-        n_over = int((spread > tolerance).sum())
-        diag["n_edges_disagreeing"] = n_over
-        if gap > tolerance:
-            i, j = np.unravel_index(np.argmax(spread), spread.shape)
-            warnings.warn(
-                f"chains disagree by more than {tolerance} on {n_over} edge marginal(s), "
-                f"most on edge {i} -> {j} ({gap:.3f}); run longer chains (more n_draws / thin "
-                "/ burn_in; order and partition MCMC anneal a burn-in of >= 500,000 "
-                "iterations)", ChainDisagreementWarning, stacklevel=3)
-    return diag
+    total = float(stack.shape[0] * stack.shape[1])
+    summary = float(np.median(edge_ess[moving])) if moving.any() else total
+    return {"rhat_edges": edge_rhat, "ess_edges": edge_ess,
+            "max_rhat_edges": float(np.nanmax(edge_rhat)) if edge_rhat.size else 1.0,
+            "ess_edges_median": summary}
 
 
-def _rates(proposed: list[dict[str, int]], accepted: list[dict[str, int]]) -> dict[str, float]:
+def convergence_warning(diag: dict, names, targets, seconds: float, n_top: int = 3) -> None:
+    """Warn (:class:`ChainDisagreementWarning`) that the chains did not converge, naming the
+    edges they disagree on most by node name, and what to do next."""
+    misses = []
+    if not diag["rhat_log_score"] <= targets.rhat:
+        misses.append(f"R-hat of the log score {diag['rhat_log_score']:.3g} "
+                      f"(target <= {targets.rhat:g})")
+    if not diag["ess_log_score"] >= targets.ess:
+        misses.append(f"its ESS {diag['ess_log_score']:.0f} (target >= {targets.ess:g})")
+    probs = diag["chain_edge_probs"]
+    spread = probs.max(axis=0) - probs.min(axis=0) if probs.shape[0] > 1 else probs[0] * 0
+    if diag["max_chain_disagreement"] > targets.disagreement:
+        worst = np.argsort(-spread, axis=None, kind="stable")[:n_top]
+        shown = []
+        for flat in worst:
+            i, j = np.unravel_index(flat, spread.shape)
+            if spread[i, j] <= targets.disagreement:
+                break
+            values = " / ".join(f"{p:.2f}" for p in probs[:, i, j])
+            shown.append(f"{names[i]} -> {names[j]}: chains {values}")
+        misses.append(f"chains disagree by more than {targets.disagreement:g} on "
+                      f"{diag['n_edges_disagreeing']} edge marginal(s) ({'; '.join(shown)})")
+    if not misses:
+        misses.append("the budget ran out before the first sampling round ended")
+    more = max(2 * targets.max_seconds, 60.0)
+    warnings.warn(
+        f"MCMC did not converge in {seconds:.0f} s (max_seconds={targets.max_seconds:g}): "
+        f"{', '.join(misses)}. Its edge probabilities mix chain disagreement with posterior "
+        f"uncertainty. Next: give it more time, max_seconds={more:g} (causalpost fit ... "
+        f"--max-seconds {more:g}); or sampler='order'", ChainDisagreementWarning, stacklevel=4)
+
+
+def rates(proposed: list[dict[str, int]], accepted: list[dict[str, int]]) -> dict[str, float]:
+    """Acceptance rate per move type, pooled over chains."""
     names = sorted({k for p in proposed for k in p})
     out = {}
     for name in names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from math import comb
 
 import numpy as np
@@ -9,9 +10,23 @@ import numpy as np
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError, GraphTooLargeError
 from causalpost.posterior import Posterior
-from causalpost.samplers._chains import ChainPlan, ChainResult, chain_seeds, make_plan, run_chains
+from causalpost.samplers._chains import (
+    Chain,
+    ChainPlan,
+    RunResult,
+    Targets,
+    chain_seeds,
+    evenly,
+    make_plan,
+    run_rounds,
+)
 from causalpost.samplers._common import Problem, check_fitted, make_posterior, prepare_problem
-from causalpost.samplers._diagnostics import chain_diagnostics
+from causalpost.samplers._diagnostics import (
+    convergence_warning,
+    draw_diagnostics,
+    rates,
+    window_check,
+)
 from causalpost.samplers._search_space import candidate_parents, expand_candidates
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import ScoreTable
@@ -56,23 +71,36 @@ class MCMCBase:
     def _payload(self, problem: Problem, table: ScoreTable):
         raise NotImplementedError  # pragma: no cover
 
-    def _chain_fn(self):
-        """The top-level chain function ``fn(payload, seed, plan, progress) -> ChainResult``."""
+    def _make_chains(self, payload, seeds) -> list[Chain]:
+        """One chain per seed, sharing the payload's compiled arrays."""
         raise NotImplementedError  # pragma: no cover
 
     # ---- the flow ---------------------------------------------------------------------
 
+    def _targets(self) -> Targets:
+        return Targets(rhat=self.rhat_target, disagreement=self.disagreement_tol,
+                       ess=self.ess_target, max_seconds=self.max_seconds).check()
+
     def fit(self, data: Dataset):
-        """Run the chains on ``data`` and collect their draws into ``posterior_``.
+        """Run the chains on ``data`` until they converge or ``max_seconds`` is spent, and
+        collect their draws into ``posterior_``.
 
         Raises
         ------
+        CausalpostError
+            For bad options (e.g. ``max_seconds <= 0``, ``rhat_target < 1``).
         GraphTooLargeError
             When the score table would be too large (lower ``max_parents`` or
             use ``search_space="hybrid"`` / ``"pc"`` / ``"best"``).
+
+        Warns
+        -----
+        ChainDisagreementWarning
+            When the budget ran out before the chains met the convergence targets.
         """
-        if not self.disagreement_tol > 0:
-            raise CausalpostError(f"disagreement_tol must be > 0, got {self.disagreement_tol}")
+        begin = time.monotonic()
+        targets = self._targets()
+        deadline = begin + targets.max_seconds
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
         table = self._table(problem)
@@ -80,32 +108,65 @@ class MCMCBase:
         seeds, rng = chain_seeds(self.seed, self._n_chains())
         n_expand = int(getattr(self, "expansions", 0) or 0) if self._restricted(problem) else 0
         for _ in range(n_expand):
-            results = self._run(problem, table, seeds, plan)
-            table, changed = self._expand(problem, table, results)
+            result = self._run(problem, table, seeds, plan, targets, deadline, extend=False)
+            table, changed = self._expand(problem, table, result)
             if not changed:
                 break
-        results = self._run(problem, table, seeds, plan)
-        draws = np.concatenate([r.draws for r in results])[: self.n_draws]
-        diagnostics = chain_diagnostics(
-            [r.draws for r in results], [r.extra["scores"] for r in results],
-            [r.trace for r in results], [r.proposed for r in results],
-            [r.accepted for r in results], float(self.disagreement_tol))
-        diagnostics.update(n_draws_per_chain=plan.n_keep, burn_in=plan.burn_in, thin=plan.thin,
-                           n_iter=plan.n_iter, trace_every=plan.thin,
-                           search_space=self._space(problem),
+        result = self._run(problem, table, seeds, plan, targets, deadline, extend=True)
+        draws, draw_chain, diagnostics = self._collect(result, plan, targets)
+        diagnostics.update(search_space=self._space(problem),
                            n_candidates=[int(c.size) for c in table.candidates])
-        for key in results[0].extra:
-            if key != "scores":
-                diagnostics[key] = np.stack([r.extra[key] for r in results])
-        if "chain_edge_probs_rb" in diagnostics:  # Rao-Blackwellised, see CompiledTable
-            diagnostics["edge_probs_rb"] = diagnostics["chain_edge_probs_rb"].mean(axis=0)
+        diagnostics["seconds"] = time.monotonic() - begin
+        if not diagnostics["converged"]:
+            convergence_warning(diagnostics, problem.data.names, targets,
+                                diagnostics["seconds"])
         self._posterior = make_posterior(problem, draws, None, rng, sampler=self.name,
                                          diagnostics=diagnostics, parameters=self.parameters)
         return self
 
-    def _run(self, problem, table, seeds, plan) -> list[ChainResult]:
-        return run_chains(self._chain_fn(), self._payload(problem, table), seeds, plan,
+    def _run(self, problem, table, seeds, plan, targets, deadline, extend) -> RunResult:
+        chains = self._make_chains(self._payload(problem, table), seeds)
+        return run_rounds(chains, plan, targets, lambda c, w: window_check(c, w, targets),
+                          anneal=self._anneal_power(problem), deadline=deadline, extend=extend,
                           n_workers=self.n_workers, quiet=self.quiet, label=self.label)
+
+    def _collect(self, result: RunResult, plan: ChainPlan, targets: Targets):
+        """The draws (n_keep per chain, evenly spaced over the window), which chain each
+        came from, and the diagnostics."""
+        chains, window = result.chains, result.window
+        check = window_check(chains, window, targets)
+        check["converged"] = bool(check["converged"] and result.completed_first_round)
+        picked = []
+        for chain in chains:
+            idx = chain.window(*window)
+            picked.append(chain.draws(idx[evenly(idx.size, plan.n_keep)]))
+        draws = np.concatenate([p[0] for p in picked])[: self.n_draws]
+        draw_chain = np.repeat(np.arange(len(chains)), plan.n_keep)[: self.n_draws]
+        proposed = [dict(zip(c.move_names, c.proposed.tolist())) for c in chains]
+        accepted = [dict(zip(c.move_names, c.accepted.tolist())) for c in chains]
+        n_trace = min(c.rec_score.size for c in chains)
+        edge = draw_diagnostics([p[0] for p in picked])
+        diag = dict(check)
+        diag.update(edge)
+        diag.update(
+            n_chains=len(chains), acceptance=rates(proposed, accepted),
+            acceptance_by_chain=[rates([p], [a]) for p, a in zip(proposed, accepted)],
+            log_score_trace=np.stack([c.rec_score[:n_trace] for c in chains]),
+            trace_every=int(chains[0].every), trace_start=int(chains[0].rec_t[0] + 1)
+            if n_trace else 0, draw_chain=draw_chain.astype(np.int64),
+            ess=float(min(check["ess_log_score"], edge["ess_edges_median"], draws.shape[0])),
+            n_draws_per_chain=plan.n_keep, burn_in=plan.burn_in,
+            thin=max(1, (window[1] - window[0]) // plan.n_keep), n_iter=int(window[1]),
+            window_start=int(window[0]), n_rounds=result.n_rounds,
+            rounds=[dict(r) for r in result.history],
+            targets={"rhat_log_score": targets.rhat, "max_chain_disagreement":
+                     targets.disagreement, "ess_log_score": targets.ess,
+                     "max_seconds": targets.max_seconds})
+        if len(chains) == 1:
+            diag.pop("n_edges_disagreeing")
+        if getattr(chains[0], "partition", None) is not None:  # Rao-Blackwellised marginals
+            diag["edge_probs_rb"] = check["chain_edge_probs"].mean(axis=0)
+        return draws, draw_chain, diag
 
     def _space(self, problem: Problem) -> str:
         space = self.search_space
@@ -159,10 +220,10 @@ class MCMCBase:
                 "max_candidates")
         return problem.table(candidates)
 
-    def _expand(self, problem, table, results) -> tuple[ScoreTable, bool]:
+    def _expand(self, problem, table, result: RunResult) -> tuple[ScoreTable, bool]:
         """BiDAG-style expansion around the best sampled DAG (see ``expand_candidates``)."""
-        best = max(((r.extra["scores"].max(), r.draws[int(np.argmax(r.extra["scores"]))])
-                    for r in results), key=lambda pair: pair[0])[1]
+        chain = max(result.chains, key=lambda c: c.rec_score.max(initial=-np.inf))
+        best = chain.draws(np.array([int(np.argmax(chain.rec_score))]))[0][0]
         candidates, changed = expand_candidates(problem.bound, list(table.candidates), best,
                                                 cap=max(self.max_candidates or 0, 16))
         return (problem.table(candidates) if changed else table), changed

@@ -9,11 +9,10 @@ stream differs. ``level[j]`` is node j's part (partition) or rank (order).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 from numba import njit
 
+from causalpost.samplers._chains import Chain
 from causalpost.samplers._numba_common import (
     CAND,
     FOFF,
@@ -25,7 +24,7 @@ from causalpost.samplers._numba_common import (
     set_log_z,
 )
 
-__all__ = ["run_level_chain_numba"]
+__all__ = ["LevelChain", "level_tab"]
 
 SPLIT_JOIN, SWAP, SWAP_ADJACENT, NODE = 0, 1, 2, 3
 
@@ -219,13 +218,15 @@ def _node_move(part, new, rng):
     return True
 
 
-@njit(cache=True)
-def run_partition(tab, part, score, swap_prob, node_prob, t0, t1, burn_in, thin, draws,
-                  scores, trace, rb, proposed, accepted, rng, beta=1.0):
-    """Iterations ``t0 .. t1 - 1`` of a partition chain from ``part`` (updated in place)
-    with score ``score``; returns the score at the end."""
+@njit(cache=True, nogil=True)
+def run_partition(tab, part, score, swap_prob, node_prob, t0, n_iter, every, rec_state,
+                  rec_score, proposed, accepted, rng, beta):
+    """Iterations ``t0 .. t0 + n_iter - 1`` of a partition chain from ``part`` (updated in
+    place) with score ``score``, recording the state where ``(t + 1) % every == 0``;
+    returns the score at the end and the number of records."""
     new = np.empty_like(part)
-    for t in range(t0, t1):
+    n_rec = 0
+    for t in range(t0, t0 + n_iter):
         u = rng.random()
         log_q = 0.0
         if u < swap_prob:
@@ -247,27 +248,21 @@ def run_partition(tab, part, score, swap_prob, node_prob, t0, t1, burn_in, thin,
                 part[:] = new
                 score = new_score
                 accepted[move] += 1
-        _record(tab, part, score, True, t, burn_in, thin, draws, scores, trace, rb, rng)
-    return score
+        if (t + 1) % every == 0:
+            rec_state[n_rec] = part
+            rec_score[n_rec] = score
+            n_rec += 1
+    return score, n_rec
 
 
-@njit(cache=True)
-def _record(tab, level, score, partition, t, burn_in, thin, draws, scores, trace, rb, rng):
-    if (t + 1) % thin == 0:
-        trace[(t + 1) // thin - 1] = score
-    if t >= burn_in and (t - burn_in + 1) % thin == 0:
-        s = (t - burn_in + 1) // thin - 1
-        scores[s] = sample_dag(tab, level, partition, rng, draws[s])
-        add_edge_probs(tab, level, partition, rb)
-
-
-@njit(cache=True)
-def run_order(tab, rank, score, t0, t1, burn_in, thin, draws, scores, trace, rb, proposed,
-              accepted, rng, beta=1.0):
-    """Iterations ``t0 .. t1 - 1`` of an order chain (swap two nodes' positions)."""
+@njit(cache=True, nogil=True)
+def run_order(tab, rank, score, t0, n_iter, every, rec_state, rec_score, proposed, accepted,
+              rng, beta):
+    """Iterations of an order chain (swap two nodes' positions); as :func:`run_partition`."""
     d = rank.size
     new = np.empty_like(rank)
-    for t in range(t0, t1):
+    n_rec = 0
+    for t in range(t0, t0 + n_iter):
         proposed[0] += 1
         if d > 1:
             a = pick(rng, d)
@@ -281,67 +276,85 @@ def run_order(tab, rank, score, t0, t1, burn_in, thin, draws, scores, trace, rb,
                 rank[:] = new
                 score = new_score
                 accepted[0] += 1
-        _record(tab, rank, score, False, t, burn_in, thin, draws, scores, trace, rb, rng)
-    return score
+        if (t + 1) % every == 0:
+            rec_state[n_rec] = rank
+            rec_score[n_rec] = score
+            n_rec += 1
+    return score, n_rec
+
+
+@njit(cache=True, nogil=True)
+def draw_dags(tab, levels, partition, rng, out):
+    """One DAG per state ``levels[s]`` into ``out[s]`` (candidate masks); their scores."""
+    scores = np.empty(levels.shape[0])
+    for s in range(levels.shape[0]):
+        scores[s] = sample_dag(tab, levels[s], partition, rng, out[s])
+    return scores
+
+
+@njit(cache=True, nogil=True)
+def mean_edge_probs(tab, levels, partition):
+    """Mean of ``P(i -> j | state)`` over the states ``levels``, shape (n_nodes, n_nodes)."""
+    d = levels.shape[1]
+    rb = np.zeros((d + 1, d))
+    for s in range(levels.shape[0]):
+        add_edge_probs(tab, levels[s], partition, rb)
+    return rb[:d] / max(levels.shape[0], 1)
 
 
 # ---- Python side -------------------------------------------------------------------------
 
 
-def annealed_chunks(n_iter: int, burn_in: int, power: float,
-                    chunk: int) -> Iterator[tuple[int, int, float]]:
-    """``(t0, t1, beta)`` spans of a chain: while cooling (the first 80% of burn-in) the
-    inverse temperature ``beta`` rises geometrically from ``power`` to 1 over 100 spans;
-    afterwards, and always when ``power == 1``, spans of ``chunk`` iterations at 1."""
-    cool = int(0.8 * burn_in) if power < 1 else 0
-    step = max(1, min(chunk, cool // 100)) if cool else chunk
-    t0 = 0
-    while t0 < n_iter:
-        span = step if t0 < cool else chunk
-        t1 = min(t0 + span, n_iter)
-        yield t0, t1, (power ** (1 - t0 / cool) if t0 < cool else 1.0)
-        t0 = t1
+class LevelChain(Chain):
+    """A partition (``partition=True``) or order chain on the compiled kernels; its state
+    is ``level[j]``, node j's part or rank."""
 
+    def __init__(self, payload, seed, tab: tuple, partition: bool) -> None:
+        self.state_shape = (payload.compiled.n_nodes,)
+        self.move_names = (("split_join", "swap", "swap_adjacent", "node") if partition
+                           else ("swap",))
+        super().__init__(seed)
+        self.payload, self.tab, self.partition = payload, tab, partition
 
-def run_level_chain_numba(payload, seed, plan, progress, partition: bool,
-                          chunk: int = 20_000):
-    """One partition (``partition=True``) or order chain on the compiled kernels (same
-    contract as ``run_partition_chain`` / ``run_order_chain``)."""
-    from causalpost.samplers._chains import ChainResult
-    from causalpost.samplers._numba_structure import climbed_adjacency
-    from causalpost.samplers.order_mcmc import _rank_of
-    from causalpost.samplers.partition_mcmc import dag_levels
+    def start(self) -> None:
+        from causalpost.samplers._numba_structure import climbed_adjacency
+        from causalpost.samplers.order_mcmc import _rank_of
+        from causalpost.samplers.partition_mcmc import dag_levels
 
-    rng = np.random.default_rng(seed)
-    ct = payload.compiled
-    tab = flat_table(ct.table, ct.subset_sums, ct.offsets).arrays()
-    to_level = dag_levels if partition else _rank_of
-    if payload.climber is not None:
-        level = to_level(climbed_adjacency(payload.climber, rng)[0])
-    else:
-        level = payload.start.copy()
-    level = np.ascontiguousarray(level, dtype=np.int64)
-    score = state_score(tab, level, partition)
-    d = ct.n_nodes
-    draws = np.zeros((plan.n_keep, d), dtype=np.int64)
-    scores, trace = np.empty(plan.n_keep), np.empty(plan.n_iter // plan.thin)
-    rb = np.zeros((d + 1, d))
-    names = ("split_join", "swap", "swap_adjacent", "node") if partition else ("swap",)
-    proposed = np.zeros(len(names), dtype=np.int64)
-    accepted = np.zeros(len(names), dtype=np.int64)
-    for t0, t1, beta in annealed_chunks(plan.n_iter, plan.burn_in, payload.anneal, chunk):
-        if partition:
-            score = run_partition(tab, level, score, float(payload.swap_prob),
-                                  float(payload.node_prob), t0, t1, plan.burn_in, plan.thin,
-                                  draws, scores, trace, rb, proposed, accepted, rng, beta)
+        to_level = dag_levels if self.partition else _rank_of
+        if self.payload.climber is not None:
+            level = to_level(climbed_adjacency(self.payload.climber, self.rng)[0])
         else:
-            score = run_order(tab, level, score, t0, t1, plan.burn_in, plan.thin, draws,
-                              scores, trace, rb, proposed, accepted, rng, beta)
-        if progress is not None:
-            progress(t1 - t0)
-    adjacency = np.zeros((plan.n_keep, d, d), dtype=np.uint8)
-    _to_adjacency(tab[CAND], draws, adjacency)
-    return ChainResult(adjacency, trace,
-                       {n: int(v) for n, v in zip(names, proposed)},
-                       {n: int(v) for n, v in zip(names, accepted)},
-                       {"scores": scores, "chain_edge_probs_rb": rb[:d] / max(plan.n_keep, 1)})
+            level = self.payload.start.copy()
+        self.level = np.ascontiguousarray(level, dtype=np.int64)
+        self.score = state_score(self.tab, self.level, self.partition)
+
+    def _advance(self, n_iter, beta, states, scores) -> int:
+        args = (self.t, n_iter, self.every, states, scores, self.proposed, self.accepted,
+                self.rng, float(beta))
+        if self.partition:
+            self.score, n = run_partition(self.tab, self.level, self.score,
+                                          float(self.payload.swap_prob),
+                                          float(self.payload.node_prob), *args)
+        else:
+            self.score, n = run_order(self.tab, self.level, self.score, *args)
+        return n
+
+    def edge_marginals(self, idx: np.ndarray) -> np.ndarray:
+        """Rao-Blackwellised: the mean over the records of ``P(i -> j | state)``."""
+        return mean_edge_probs(self.tab, np.ascontiguousarray(self.rec_state[idx]),
+                               self.partition)
+
+    def draws(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = self.state_shape[0]
+        local = np.zeros((idx.size, d), dtype=np.int64)
+        scores = draw_dags(self.tab, np.ascontiguousarray(self.rec_state[idx]),
+                           self.partition, self.rng, local)
+        adjacency = np.zeros((idx.size, d, d), dtype=np.uint8)
+        _to_adjacency(self.tab[CAND], local, adjacency)
+        return adjacency, scores
+
+
+def level_tab(compiled) -> tuple:
+    """The kernels' table arrays of a :class:`CompiledTable` (its subset sums reused)."""
+    return flat_table(compiled.table, compiled.subset_sums, compiled.offsets).arrays()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from causalpost.samplers._chains import Chain
 from causalpost.samplers._numba_common import (
     CAND,
     LKM,
@@ -46,7 +47,7 @@ from causalpost.samplers._numba_common import (
     set_log_z,
 )
 
-__all__ = ["climbed_adjacency", "run_structure_chain_numba"]
+__all__ = ["StructureChain", "climbed_adjacency", "kernel_arrays"]
 
 ADD, DELETE, REVERSE, REV = 0, 1, 2, 3
 # rows of the scratch bitsets st[6]: the orphaned pair, the empty set, the nodes reached,
@@ -119,7 +120,7 @@ def _unlink(st, i, j):
     st[5][0] -= 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def init_state(tab, parents):
     """State arrays ``(pa, lm, sc, ch, anc, ne, scratch, stack)`` of the DAG with parent
     bitsets ``parents`` (shape (n_nodes, n_words))."""
@@ -384,7 +385,7 @@ def _rev_move(tab, st, rng):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hill_climb(tab, st, pairs, patience, rng):
     """Stochastic hill climbing with pair moves until ``patience`` proposals in a row
     fail to improve the score."""
@@ -393,14 +394,16 @@ def hill_climb(tab, st, pairs, patience, rng):
         misses = 0 if _pair_move(tab, st, pairs, True, rng)[1] else misses + 1
 
 
-@njit(cache=True)
-def run_structure(tab, st, pairs, rev_prob, t0, t1, burn_in, thin, draws, scores, trace,
-                  proposed, accepted, rng):
-    """Iterations ``t0 .. t1 - 1`` of a chain: a fixed mixture of pair moves and new-edge
-    reversals; records parent bitsets ``draws[s]`` and log scores as the plan says."""
+@njit(cache=True, nogil=True)
+def run_structure(tab, st, pairs, rev_prob, t0, n_iter, every, rec_state, rec_score, proposed,
+                  accepted, rng):
+    """Iterations ``t0 .. t0 + n_iter - 1`` of a chain: a fixed mixture of pair moves and
+    new-edge reversals; records the parent bitsets and log score where ``(t + 1) % every
+    == 0``; returns the number of records."""
     has_pairs = pairs.shape[0] > 0
     pa, sc = st[0], st[2]
-    for t in range(t0, t1):
+    n_rec = 0
+    for t in range(t0, t0 + n_iter):
         if has_pairs and rng.random() >= rev_prob:
             move, ok = _pair_move(tab, st, pairs, False, rng)
         else:
@@ -408,12 +411,11 @@ def run_structure(tab, st, pairs, rev_prob, t0, t1, burn_in, thin, draws, scores
         proposed[move] += 1
         if ok:
             accepted[move] += 1
-        if (t + 1) % thin == 0:
-            trace[(t + 1) // thin - 1] = sc.sum()
-        if t >= burn_in and (t - burn_in + 1) % thin == 0:
-            s = (t - burn_in + 1) // thin - 1
-            draws[s] = pa
-            scores[s] = sc.sum()
+        if (t + 1) % every == 0:
+            rec_state[n_rec] = pa
+            rec_score[n_rec] = sc.sum()
+            n_rec += 1
+    return n_rec
 
 
 # ---- Python side: building the arrays, starting and running a chain ----------------------
@@ -421,12 +423,17 @@ def run_structure(tab, st, pairs, rev_prob, t0, t1, burn_in, thin, draws, scores
 
 def kernel_arrays(kernel) -> tuple[tuple, np.ndarray]:
     """The table tuple ``tab`` and the proposal pairs ``(n_pairs, 4)`` (``i, j``, whether
-    ``i -> j`` and ``j -> i`` are possible) of a :class:`StructureKernel`."""
+    ``i -> j`` and ``j -> i`` are possible) of a :class:`StructureKernel` (built once per
+    kernel, then shared read-only by its chains)."""
+    cached = getattr(kernel, "_arrays", None)
+    if cached is not None:
+        return cached
     tab = flat_table(kernel.table).arrays()
     pairs = np.zeros((len(kernel.pairs), 4), dtype=np.int64)
     for r, (i, j, states) in enumerate(kernel.pairs):
         pairs[r] = i, j, 1 in states, 2 in states
-    return tab, pairs
+    kernel._arrays = (tab, pairs)
+    return kernel._arrays
 
 
 def start_state(kernel, tab: tuple, pairs: np.ndarray, rng: np.random.Generator | None) -> tuple:
@@ -446,26 +453,35 @@ def climbed_adjacency(kernel, rng: np.random.Generator, n_climbs: int = 1) -> np
                                           for _ in range(n_climbs)]), kernel.n_nodes)
 
 
-def run_structure_chain_numba(kernel, seed, plan, progress, chunk: int = 20_000):
-    """One structure-MCMC chain on the compiled kernel (same contract as the Python one)."""
-    from causalpost.samplers._chains import ChainResult
+class StructureChain(Chain):
+    """A structure-MCMC chain on the compiled kernel; its state is the DAG's parent
+    bitsets, shape (n_nodes, n_words)."""
 
-    rng = np.random.default_rng(seed)
-    tab, pairs = kernel_arrays(kernel)
-    st = start_state(kernel, tab, pairs, rng if kernel.greedy_start else None)
-    d = kernel.n_nodes
-    draws = np.zeros((plan.n_keep, d, n_words(d)), dtype=np.int64)
-    scores = np.empty(plan.n_keep)
-    trace = np.empty(plan.n_iter // plan.thin)
-    proposed = np.zeros(4, dtype=np.int64)
-    accepted = np.zeros(4, dtype=np.int64)
-    for t0 in range(0, plan.n_iter, chunk):
-        t1 = min(t0 + chunk, plan.n_iter)
-        run_structure(tab, st, pairs, float(kernel.rev_prob), t0, t1, plan.burn_in, plan.thin,
-                      draws, scores, trace, proposed, accepted, rng)
-        if progress is not None:
-            progress(t1 - t0)
-    names = ("add", "delete", "reverse", "rev")
-    return ChainResult(bitsets_to_adjacency(draws, d), trace,
-                       {n: int(v) for n, v in zip(names, proposed)},
-                       {n: int(v) for n, v in zip(names, accepted)}, {"scores": scores})
+    move_names = ("add", "delete", "reverse", "rev")
+
+    def __init__(self, kernel, seed, arrays: tuple[tuple, np.ndarray]) -> None:
+        d = kernel.n_nodes
+        self.state_shape = (d, n_words(d))
+        super().__init__(seed)
+        self.kernel = kernel
+        self.tab, self.pairs = arrays
+
+    def start(self) -> None:
+        rng = self.rng if self.kernel.greedy_start else None
+        self.st = start_state(self.kernel, self.tab, self.pairs, rng)
+
+    def _advance(self, n_iter, beta, states, scores) -> int:
+        return run_structure(self.tab, self.st, self.pairs, float(self.kernel.rev_prob), self.t,
+                             n_iter, self.every, states, scores, self.proposed, self.accepted,
+                             self.rng)
+
+    def edge_marginals(self, idx: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.state_shape[:1] * 2)
+        for k in range(0, idx.size, 256):  # bounded memory at large d
+            out += bitsets_to_adjacency(self.rec_state[idx[k:k + 256]],
+                                        self.kernel.n_nodes).sum(axis=0)
+        return out / max(idx.size, 1)
+
+    def draws(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return bitsets_to_adjacency(self.rec_state[idx], self.kernel.n_nodes), \
+            self.rec_score[idx].copy()

@@ -25,16 +25,15 @@ Bayesian networks. JMLR 5, 549-573.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from causalpost.knowledge import BackgroundKnowledge
-from causalpost.samplers._chains import ChainResult, progress_every
 from causalpost.samplers._dag_from_order import CompiledTable
 from causalpost.samplers._mcmc_base import MCMCBase
-from causalpost.samplers._numba_partition import run_level_chain_numba
+from causalpost.samplers._numba_partition import LevelChain, level_tab
+from causalpost.samplers._numba_structure import kernel_arrays
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.samplers.partition_mcmc import dag_levels
 from causalpost.scores import GraphPrior
@@ -61,6 +60,10 @@ class OrderMCMC(MCMCBase):
         As for :class:`~causalpost.samplers.exact.ExactSampler`.
     n_draws, n_chains, n_workers, burn_in, seed, quiet, parameters
         As for :class:`~causalpost.samplers.structure_mcmc.StructureMCMC`.
+    disagreement_tol, rhat_target, ess_target, max_seconds
+        Convergence targets and budget, as for
+        :class:`~causalpost.samplers.structure_mcmc.StructureMCMC`; the chains'
+        edge marginals compared are Rao-Blackwellised (exact given each state).
     thin : int, optional
         Iterations per recorded draw (default ``max(2 d, d**2 // 2)``: a move costs
         more and mixes less as d grows; at d = 100 that is 5,000, and the default
@@ -76,8 +79,6 @@ class OrderMCMC(MCMCBase):
         Rounds of BiDAG-style expansion of a restricted search space.
     anneal : float or None
         Annealed burn-in, as for :class:`~causalpost.samplers.partition_mcmc.PartitionMCMC`.
-    disagreement_tol : float
-
     Attributes
     ----------
     posterior_ : Posterior
@@ -121,6 +122,9 @@ class OrderMCMC(MCMCBase):
         expansions: int = 0,
         anneal: float | str | None = "auto",
         disagreement_tol: float = 0.1,
+        rhat_target: float = 1.05,
+        ess_target: float = 400,
+        max_seconds: float = 600,
         seed: int | np.random.Generator | None = None,
         quiet: bool = False,
         parameters: bool = True,
@@ -130,7 +134,9 @@ class OrderMCMC(MCMCBase):
             max_parents=max_parents, n_draws=n_draws, n_chains=n_chains, n_workers=n_workers,
             burn_in=burn_in, thin=thin, start=start, search_space=search_space,
             max_candidates=max_candidates, expansions=expansions, anneal=anneal,
-            disagreement_tol=disagreement_tol, seed=seed, quiet=quiet, parameters=parameters)
+            disagreement_tol=disagreement_tol, rhat_target=rhat_target,
+            ess_target=ess_target, max_seconds=max_seconds, seed=seed, quiet=quiet,
+            parameters=parameters)
 
     def _default_thin(self, n_nodes: int) -> int:
         return max(2 * n_nodes, n_nodes**2 // 2, 1)
@@ -139,8 +145,11 @@ class OrderMCMC(MCMCBase):
         return OrderPayload(CompiledTable(table), _rank_of(problem.required),
                             self._start_kernel(problem, table), self._anneal_power(problem))
 
-    def _chain_fn(self):
-        return run_order_chain
+    def _make_chains(self, payload, seeds) -> list[LevelChain]:
+        tab = level_tab(payload.compiled)
+        if payload.climber is not None:
+            kernel_arrays(payload.climber)  # built once, before the threads start
+        return [LevelChain(payload, seed, tab, partition=False) for seed in seeds]
 
 
 def _rank_of(adjacency: np.ndarray) -> np.ndarray:
@@ -149,47 +158,3 @@ def _rank_of(adjacency: np.ndarray) -> np.ndarray:
     rank = np.empty(levels.size, dtype=np.int64)
     rank[np.lexsort((np.arange(levels.size), levels))] = np.arange(levels.size)
     return rank
-
-
-def run_order_chain(payload: OrderPayload, seed, plan, progress) -> ChainResult:
-    """Run one order-MCMC chain (a top-level function, safe for spawned workers),
-    compiled with numba (:mod:`causalpost.samplers._numba_partition`)."""
-    return run_level_chain_numba(payload, seed, plan, progress, partition=False)
-
-
-def run_order_chain_python(payload: OrderPayload, seed, plan, progress) -> ChainResult:
-    """The order chain as a Python loop: the reference for the compiled one (tests)."""
-    rng = np.random.default_rng(seed)
-    ct = payload.compiled
-    d = ct.n_nodes
-    if payload.climber is not None:
-        rank = _rank_of(payload.climber.initial_state(rng).adjacency())
-    else:
-        rank = payload.start.copy()
-    score = ct.order_score(rank)
-    draws = np.zeros((plan.n_keep, d, d), dtype=np.uint8)
-    scores, trace = np.empty(plan.n_keep), np.empty(plan.n_iter // plan.thin)
-    proposed, accepted = {"swap": 0}, {"swap": 0}
-    n_kept = n_traced = 0
-    rb = np.zeros((d, d))
-    for t in range(plan.n_iter):
-        proposed["swap"] += 1
-        if d > 1:
-            a, b = rng.choice(d, size=2, replace=False)
-            new = rank.copy()
-            new[a], new[b] = rank[b], rank[a]
-            new_score = ct.cached("order", new)
-            log_ratio = new_score - score
-            if new_score > -math.inf and (log_ratio >= 0 or rng.random() < math.exp(log_ratio)):
-                rank, score = new, new_score
-                accepted["swap"] += 1
-        if plan.trace(t):
-            trace[n_traced] = score
-            n_traced += 1
-        if plan.keep(t):
-            draws[n_kept], scores[n_kept] = ct.sample_dag(rank, False, rng)
-            rb += ct.edge_probs(rank, False)
-            n_kept += 1
-        progress_every(progress, t, plan.n_iter)
-    return ChainResult(draws, trace, proposed, accepted,
-                       {"scores": scores, "chain_edge_probs_rb": rb / max(plan.n_keep, 1)})

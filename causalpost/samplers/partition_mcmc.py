@@ -34,10 +34,10 @@ import numpy as np
 
 from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
-from causalpost.samplers._chains import ChainResult, progress_every
 from causalpost.samplers._dag_from_order import CompiledTable
 from causalpost.samplers._mcmc_base import MCMCBase
-from causalpost.samplers._numba_partition import run_level_chain_numba
+from causalpost.samplers._numba_partition import LevelChain, level_tab
+from causalpost.samplers._numba_structure import kernel_arrays
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import GraphPrior
 
@@ -65,6 +65,10 @@ class PartitionMCMC(MCMCBase):
         As for :class:`~causalpost.samplers.exact.ExactSampler`.
     n_draws, n_chains, n_workers, burn_in, seed, quiet, parameters
         As for :class:`~causalpost.samplers.structure_mcmc.StructureMCMC`.
+    disagreement_tol, rhat_target, ess_target, max_seconds
+        Convergence targets and budget, as for
+        :class:`~causalpost.samplers.structure_mcmc.StructureMCMC`; the chains'
+        edge marginals compared are Rao-Blackwellised (exact given each state).
     thin : int, optional
         Iterations per recorded draw (default ``max(2 d, d**2 // 2)``: a move costs
         more and mixes less as d grows; at d = 100 that is 5,000, and the default
@@ -92,8 +96,6 @@ class PartitionMCMC(MCMCBase):
         1, so the target is unchanged. ``"auto"``: 0.01 when the burn-in has at
         least 500,000 iterations, else off (a short burn-in cools too fast and
         can end below the greedy start). ``None`` or 1 turns it off.
-    disagreement_tol : float
-
     Attributes
     ----------
     posterior_ : Posterior
@@ -139,6 +141,9 @@ class PartitionMCMC(MCMCBase):
         expansions: int = 0,
         anneal: float | str | None = "auto",
         disagreement_tol: float = 0.1,
+        rhat_target: float = 1.05,
+        ess_target: float = 400,
+        max_seconds: float = 600,
         seed: int | np.random.Generator | None = None,
         quiet: bool = False,
         parameters: bool = True,
@@ -149,7 +154,9 @@ class PartitionMCMC(MCMCBase):
             burn_in=burn_in, thin=thin, swap_prob=swap_prob, node_prob=node_prob,
             start=start, search_space=search_space,
             max_candidates=max_candidates, expansions=expansions, anneal=anneal,
-            disagreement_tol=disagreement_tol, seed=seed, quiet=quiet, parameters=parameters)
+            disagreement_tol=disagreement_tol, rhat_target=rhat_target,
+            ess_target=ess_target, max_seconds=max_seconds, seed=seed, quiet=quiet,
+            parameters=parameters)
 
     def _default_thin(self, n_nodes: int) -> int:
         return max(2 * n_nodes, n_nodes**2 // 2, 1)
@@ -163,8 +170,11 @@ class PartitionMCMC(MCMCBase):
                                 float(self.swap_prob), float(self.node_prob),
                                 self._start_kernel(problem, table), self._anneal_power(problem))
 
-    def _chain_fn(self):
-        return run_partition_chain
+    def _make_chains(self, payload, seeds) -> list[LevelChain]:
+        tab = level_tab(payload.compiled)
+        if payload.climber is not None:
+            kernel_arrays(payload.climber)  # built once, before the threads start
+        return [LevelChain(payload, seed, tab, partition=True) for seed in seeds]
 
 
 def dag_levels(adjacency: np.ndarray) -> np.ndarray:
@@ -280,54 +290,3 @@ def _node_move(part: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
         lst = [x + 1 if x >= g else x for x in lst]
         lst[v] = g
     return np.array(lst, dtype=np.int64)
-
-
-def run_partition_chain(payload: PartitionPayload, seed, plan, progress) -> ChainResult:
-    """Run one partition-MCMC chain (a top-level function, safe for spawned workers),
-    compiled with numba (:mod:`causalpost.samplers._numba_partition`)."""
-    return run_level_chain_numba(payload, seed, plan, progress, partition=True)
-
-
-def run_partition_chain_python(payload: PartitionPayload, seed, plan, progress) -> ChainResult:
-    """The partition chain as a Python loop: the reference for the compiled one (tests)."""
-    rng = np.random.default_rng(seed)
-    ct = payload.compiled
-    d = ct.n_nodes
-    if payload.climber is not None:
-        part = dag_levels(payload.climber.initial_state(rng).adjacency())
-    else:
-        part = payload.start.copy()
-    score = partition_score(ct, part)
-    draws = np.zeros((plan.n_keep, d, d), dtype=np.uint8)
-    scores, trace = np.empty(plan.n_keep), np.empty(plan.n_iter // plan.thin)
-    proposed = {"split_join": 0, "swap": 0, "swap_adjacent": 0, "node": 0}
-    accepted = dict.fromkeys(proposed, 0)
-    n_kept = n_traced = 0
-    rb = np.zeros((d, d))
-    for t in range(plan.n_iter):
-        u = rng.random()
-        if u < payload.swap_prob:
-            adjacent = u < 0.5 * payload.swap_prob
-            move = "swap_adjacent" if adjacent else "swap"
-            new, log_q = _swap(part, rng, adjacent), 0.0
-        elif u < payload.swap_prob + payload.node_prob:
-            move, new, log_q = "node", _node_move(part, rng), 0.0
-        else:
-            move, (new, log_q) = "split_join", _split_join(part, rng)
-        proposed[move] += 1
-        new_score = -math.inf if new is None else ct.cached("partition", new)
-        if new_score > -math.inf:
-            log_ratio = new_score - score + log_q
-            if log_ratio >= 0 or rng.random() < math.exp(log_ratio):
-                part, score = new, new_score
-                accepted[move] += 1
-        if plan.trace(t):
-            trace[n_traced] = score
-            n_traced += 1
-        if plan.keep(t):
-            draws[n_kept], scores[n_kept] = ct.sample_dag(part, True, rng)
-            rb += ct.edge_probs(part, True)
-            n_kept += 1
-        progress_every(progress, t, plan.n_iter)
-    return ChainResult(draws, trace, proposed, accepted,
-                       {"scores": scores, "chain_edge_probs_rb": rb / max(plan.n_keep, 1)})

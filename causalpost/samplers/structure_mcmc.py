@@ -7,9 +7,9 @@ edge (see :mod:`causalpost.samplers._structure_kernel`). Its stationary
 distribution is the DAG posterior under the score table's graph prior.
 
 The chain loop runs compiled with numba
-(:mod:`causalpost.samplers._numba_structure`, same moves and Hastings ratios)
-at any number of nodes; the Python loop over the kernel above is kept as its
-reference.
+(:mod:`causalpost.samplers._numba_structure`) at any number of nodes, in
+threads (:mod:`causalpost.samplers._chains`), in rounds until the chains
+converge or ``max_seconds`` is spent.
 
 References
 ----------
@@ -31,9 +31,8 @@ import numpy as np
 
 from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
-from causalpost.samplers._chains import ChainResult, progress_every
 from causalpost.samplers._mcmc_base import MCMCBase
-from causalpost.samplers._numba_structure import run_structure_chain_numba
+from causalpost.samplers._numba_structure import StructureChain, kernel_arrays
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import GraphPrior
 
@@ -50,15 +49,17 @@ class StructureMCMC(MCMCBase):
     n_draws : int
         Total draws over all chains (each chain gives ``ceil(n_draws / n_chains)``).
     n_chains : int
-        Independent chains; run in worker processes when more than one.
+        Independent chains, run in parallel threads.
     n_workers : int, optional
-        Worker processes (default ``min(n_chains, cpu_count)``); results do not
-        depend on it. Workers are spawned, so a script that fits with more than
-        one worker must guard its entry point with ``if __name__ == "__main__":``.
+        Threads (default ``min(n_chains, cpu_count)``); results do not depend on it.
+        The compiled kernels release the GIL, and nothing is spawned: no
+        ``if __name__ == "__main__":`` guard is needed.
     burn_in : int, optional
-        Iterations discarded per chain (default: as many as the sampling phase).
+        Iterations discarded per chain (default: as many as the first sampling round).
     thin : int, optional
-        Iterations per recorded draw (default ``10 * n_nodes``).
+        Iterations per draw in the first sampling round (default ``10 * n_nodes``);
+        extension rounds double the sampling phase, and the draws are then spread
+        evenly over its latter half.
     rev_prob : float
         Probability of a new-edge-reversal move at each iteration (1/15 as in
         Grzegorczyk & Husmeier).
@@ -73,8 +74,18 @@ class StructureMCMC(MCMCBase):
     max_candidates : int, optional
         Cap on candidate parents per node for ``"pc"`` / ``"best"`` / ``"pcor"`` / ``"hybrid"``.
     disagreement_tol : float
-        Warn (:class:`~causalpost.errors.ChainDisagreementWarning`)
-        when two chains' marginals of an edge differ by more than this.
+        Convergence target: the largest difference between two chains' marginals of
+        one edge (default 0.1).
+    rhat_target : float
+        Convergence target: split-R-hat of the log score at most this (>= 1; 1.05).
+    ess_target : float
+        Convergence target: effective sample size of the log score at least this (400).
+    max_seconds : float
+        Budget of the fit: chains are extended in rounds until the three targets are
+        met or this many seconds have passed (default 600); then a
+        :class:`~causalpost.errors.ChainDisagreementWarning` names the edges the
+        chains disagree on and ``diagnostics["converged"]`` is False. A run cut by the
+        budget is not reproducible from its seed alone.
     seed : int or numpy.random.Generator, optional
     quiet : bool
     parameters : bool
@@ -83,8 +94,10 @@ class StructureMCMC(MCMCBase):
     Attributes
     ----------
     posterior_ : Posterior
-        Equal-weight draws; ``posterior_.diagnostics`` holds acceptance rates,
-        ``log_score_trace`` (n_chains, n_iter // thin), split-R-hat and ESS.
+        Equal-weight draws; ``posterior_.diagnostics`` holds ``converged``,
+        ``rhat_log_score``, ``ess_log_score``, ``max_chain_disagreement``, ``seconds``,
+        ``draw_chain`` (the chain of each draw), acceptance rates and
+        ``log_score_trace`` (n_chains, n_records).
 
     Examples
     --------
@@ -119,6 +132,9 @@ class StructureMCMC(MCMCBase):
         search_space: str = "auto",
         max_candidates: int | None = None,
         disagreement_tol: float = 0.1,
+        rhat_target: float = 1.05,
+        ess_target: float = 400,
+        max_seconds: float = 600,
         seed: int | np.random.Generator | None = None,
         quiet: bool = False,
         parameters: bool = True,
@@ -127,7 +143,9 @@ class StructureMCMC(MCMCBase):
             score=score, score_options=score_options, prior=prior, knowledge=knowledge,
             max_parents=max_parents, n_draws=n_draws, n_chains=n_chains, n_workers=n_workers,
             burn_in=burn_in, thin=thin, rev_prob=rev_prob, start=start, search_space=search_space,
-            max_candidates=max_candidates, disagreement_tol=disagreement_tol, seed=seed,
+            max_candidates=max_candidates, disagreement_tol=disagreement_tol,
+            rhat_target=rhat_target,
+            ess_target=ess_target, max_seconds=max_seconds, seed=seed,
             quiet=quiet, parameters=parameters)
 
     def _default_thin(self, n_nodes: int) -> int:
@@ -139,46 +157,6 @@ class StructureMCMC(MCMCBase):
         greedy = self._start_kernel(problem, table) is not None
         return StructureKernel(table, problem.required, float(self.rev_prob), greedy)
 
-    def _chain_fn(self):
-        return run_structure_chain
-
-
-def run_structure_chain(kernel: StructureKernel, seed, plan, progress) -> ChainResult:
-    """Run one structure-MCMC chain (a top-level function, safe for spawned workers),
-    compiled with numba."""
-    return run_structure_chain_numba(kernel, seed, plan, progress)
-
-
-def run_structure_chain_python(kernel: StructureKernel, seed, plan, progress) -> ChainResult:
-    """The structure chain as a Python loop (the reference for the compiled one; slow)."""
-    rng = np.random.default_rng(seed)
-    state = kernel.initial_state(rng if kernel.greedy_start else None)
-    d = kernel.n_nodes
-    draws = np.zeros((plan.n_keep, d, d), dtype=np.uint8)
-    scores = np.empty(plan.n_keep)
-    trace = np.empty(plan.n_iter // plan.thin)
-    proposed = {"add": 0, "delete": 0, "reverse": 0, "rev": 0}
-    accepted = dict.fromkeys(proposed, 0)
-    n_kept = n_traced = 0
-    has_pairs = bool(kernel.pairs)
-    for t in range(plan.n_iter):
-        # a fixed mixture of the two kernels (the choice must not depend on the state)
-        if has_pairs and rng.random() >= kernel.rev_prob:
-            move, ok = state.pair_move(rng)
-        else:
-            move, ok = "rev", state.rev_move(rng)
-        proposed[move] += 1
-        accepted[move] += ok
-        if plan.trace(t):
-            trace[n_traced] = state.log_score
-            n_traced += 1
-        if plan.keep(t):
-            for j, parents in enumerate(state.pa):
-                while parents:
-                    low = parents & -parents
-                    draws[n_kept, low.bit_length() - 1, j] = 1
-                    parents ^= low
-            scores[n_kept] = state.log_score
-            n_kept += 1
-        progress_every(progress, t, plan.n_iter)
-    return ChainResult(draws, trace, proposed, accepted, {"scores": scores})
+    def _make_chains(self, kernel: StructureKernel, seeds) -> list[StructureChain]:
+        arrays = kernel_arrays(kernel)
+        return [StructureChain(kernel, seed, arrays) for seed in seeds]
