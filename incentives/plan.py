@@ -381,26 +381,38 @@ class _Updater:
             index[:, j] = inv.ravel() + offset
             offset += len(sets)
         self.index = index
-        self.old = self._scores(self.bound)
-
-    def _scores(self, bound: Any) -> np.ndarray:
-        out = []
+        # the parent sets of each node in blocks of one size: (node, positions, parents)
+        self.blocks = []
+        start = 0
         for j, sets in enumerate(self.parent_sets):
-            values = np.empty(len(sets))
             sizes = sets.sum(axis=1)
             for size in np.unique(sizes):
                 rows = np.flatnonzero(sizes == size)
-                parents = np.array([np.flatnonzero(sets[r]) for r in rows], dtype=np.int64)
-                parents = parents.reshape(len(rows), int(size))
-                if hasattr(bound, "local_scores_array"):
-                    values[rows] = bound.local_scores_array(j, parents)
-                else:
-                    values[rows] = bound.local_scores(j, [tuple(p) for p in parents.tolist()])
-            out.append(values)
-        return np.concatenate(out)
+                parents = np.nonzero(sets[rows])[1].reshape(len(rows), int(size))
+                self.blocks.append((j, start + rows, parents.astype(np.int64)))
+            start += len(sets)
+        self.n_pairs = start
+        self.old = self._scores(self.bound)
+
+    def _scores(self, bound: Any, skip: int | None = None) -> np.ndarray:
+        """Local scores of every (node, parent set) of the support; ``skip``'s are left 0."""
+        out = np.zeros(self.n_pairs)
+        for j, positions, parents in self.blocks:
+            if j == skip:
+                continue
+            if hasattr(bound, "local_scores_array"):
+                out[positions] = bound.local_scores_array(j, parents)
+            else:
+                out[positions] = bound.local_scores(j, [tuple(p) for p in parents.tolist()])
+        return out
+
+    def _positions(self, node: int) -> np.ndarray:
+        return np.concatenate([pos for j, pos, _ in self.blocks if j == node])
 
     def updated(self, log_probs: np.ndarray, new_rows: np.ndarray, x: int) -> np.ndarray:
-        """Posterior weights over the support after appending ``new_rows`` of do(x)."""
+        """Posterior weights over the support after appending ``new_rows`` of do(x).
+
+        Node ``x``'s term is exactly zero (its new rows are not scored) and skipped."""
         data = self.data
         new_mask = np.zeros(new_rows.shape, dtype=bool)
         new_mask[:, x] = True
@@ -409,7 +421,8 @@ class _Updater:
             bound = self.spec.bind(combined, transform=(self.bound.location, self.bound.scale))
         else:
             bound = self.spec.bind(combined)
-        delta = self._scores(bound) - self.old
+        delta = self._scores(bound, skip=x) - self.old
+        delta[self._positions(x)] = 0.0
         log_w = log_probs + delta[self.index].sum(axis=1)
         log_w -= log_w.max()
         w = np.exp(log_w)
