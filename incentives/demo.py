@@ -7,6 +7,9 @@
    is learned from bundled data under the design's constraints, and the
    agent's incentives are evaluated under every sampled world model; the
    verdict and an HTML report with the risk plots are written.
+3. Which experiment would settle that audit: the single-node interventions
+   ranked by expected information gain about its verdict
+   (:func:`incentives.plan.plan_experiments`), added to the HTML report.
 
 Lives in :mod:`incentives` because it uses both packages (``incentives`` may
 import ``causalpost``, never the reverse).
@@ -48,17 +51,19 @@ def run_demo(out: str | Path = "causalpost-demo", *, n_draws: int = 2000, seed: 
     -------
     dict
         ``{"sachs": Posterior, "recommender": Posterior, "audit": AuditReport,
-        "files": [paths written]}``.
+        "plan": ExperimentPlan, "files": [paths written]}``.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     sachs = _sachs_part(out, n_draws, seed, quiet, files)
     world, report = _audit_part(out, n_draws, seed, quiet, files)
+    plan = _settle_part(out, world, report, seed, quiet, files)
     print(f"\nWrote {len(files)} files to {out.resolve()}:")
     for path in files:
         print(f"  {path}")
-    return {"sachs": sachs, "recommender": world, "audit": report, "files": files}
+    return {"sachs": sachs, "recommender": world, "audit": report, "plan": plan,
+            "files": files}
 
 
 def _sachs_part(out: Path, n_draws: int, seed: int, quiet: bool, files: list[Path]):
@@ -104,3 +109,24 @@ def _audit_part(out: Path, n_draws: int, seed: int, quiet: bool, files: list[Pat
     files.append(html)
     print(f"  verdict: {report.verdict.upper()} (threshold 0.05 on protected incentives)")
     return world, report
+
+
+def _settle_part(out: Path, world, report, seed: int, quiet: bool, files: list[Path]):
+    from causalpost.datasets import datasets_dir, load_example
+    from incentives.design import Design
+    from incentives.plan import plan_experiments
+
+    print("\n== 3. Which experiment would settle the audit ==")
+    design = Design.load(datasets_dir() / "designs" / "recommender.json")
+    data = load_example("recommender").data
+    plan = plan_experiments(world, design, data, n_rows=200, n_sims=32, seed=seed, quiet=quiet)
+    print(plan.to_markdown())
+    best = plan.table.iloc[0]
+    print(f"  run {best.node!s} as an experiment: expected gain {best.eig:.3f} of "
+          f"{plan.entropy_now:.3f} nats (examples/settle_by_experiment.py runs it end to end)")
+    html = out / "recommender_audit.html"
+    report.to_html(html, plan=plan)  # the report gains its "what would settle this" section
+    from causalpost import plot
+
+    files.append(plot.save_figure(plan.plot(), out / "recommender_plan.png"))
+    return plan

@@ -33,6 +33,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -126,6 +127,13 @@ class AuditReport:
         t = self.table
         return t[t["protected"]].reset_index(drop=True)
 
+    def undecided_rows(self) -> pd.DataFrame:
+        """Guarded rows whose probability is neither below ``threshold`` nor above
+        ``1 - threshold``: what an experiment could settle (most uncertain first)."""
+        t = self.guarded
+        t = t[(t["probability"] > self.threshold) & (t["probability"] < 1 - self.threshold)]
+        return t.iloc[np.argsort(np.abs(t["probability"].to_numpy() - 0.5), kind="stable")]
+
     def risk(self) -> dict[str, float]:
         """Per node, its largest incentive probability over decisions and the design's kinds."""
         t = self.table
@@ -197,6 +205,14 @@ class AuditReport:
         if self.reasons:
             lines.append("Why it fails: " + " ".join(f"({i}) {r}." for i, r in
                                                       enumerate(self.reasons, 1)))
+        open_rows = self.undecided_rows()
+        if len(open_rows):
+            r = open_rows.iloc[0]
+            lines.append(
+                f"The verdict hinges on structure the data leave open: P({r.kind} on {r.node}) "
+                f"= {r.probability:.3g}, neither ruled out nor certain; `causalpost plan` "
+                "ranks the experiments that would settle it."
+            )
         if self.converged is False:
             spread = float(self.rows["chain_spread"].max())
             lines.append(
@@ -241,8 +257,15 @@ class AuditReport:
 
     # -- HTML -------------------------------------------------------------------------
 
-    def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
+    def to_html(self, path: str | os.PathLike[str] | None = None, plan: Any = None) -> str:
         """A self-contained HTML page (plots embedded as PNG); written to ``path`` if given.
+
+        Parameters
+        ----------
+        path : path-like, optional
+        plan : incentives.plan.ExperimentPlan, optional
+            Adds a "what would settle this" section: the experiments ranked by
+            expected information gain about the verdict.
 
         Returns
         -------
@@ -276,6 +299,17 @@ class AuditReport:
         q = self.quantitative
         if q is not None and len(q):
             parts.append(q.to_html(index=False, float_format="%.4g"))
+        if plan is not None:
+            best = plan.table.iloc[0]
+            parts += [
+                "<h2>What would settle this</h2>",
+                f"<p>The verdict-deciding rows hold {plan.entropy_now:.3g} nats of uncertainty. "
+                f"Of the single-node interventions ({plan.n_rows} rows each, simulated under "
+                f"every plausible world model), intervening on <b>{html.escape(str(best.node))}"
+                f"</b> would remove {best.eig:.3g} ± {best.eig_error:.2g} nats in expectation "
+                f"and decide every guarded row with probability {best.p_decided:.2f}.</p>",
+                plan.table.to_html(index=False, float_format="%.4g"),
+            ]
         parts.append("</body></html>")
         page = "\n".join(parts)
         if path is not None:
