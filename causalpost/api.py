@@ -14,13 +14,32 @@ from causalpost.posterior import Posterior
 from causalpost.samplers import get_sampler
 from causalpost.scores import GraphPrior
 
-__all__ = ["fit", "make_sampler"]
+__all__ = ["AUTO_EXACT_NODES", "AUTO_MCMC", "fit", "make_sampler",
+           "resolve_sampler"]
+
+# sampler="auto": exact enumeration up to this many nodes (29,281 DAGs on 5: 0.06 s), else
+# AUTO_MCMC, the MCMC sampler that mixed best in benchmarks/RESULTS_scale.md
+AUTO_EXACT_NODES = 5
+AUTO_MCMC = "order"
+
+
+def resolve_sampler(sampler: str, n_nodes: int) -> str:
+    """The sampler ``"auto"`` stands for on ``n_nodes`` nodes (other names unchanged).
+
+    Examples
+    --------
+    >>> resolve_sampler("auto", 4), resolve_sampler("auto", 37), resolve_sampler("mcmc", 4)
+    ('exact', 'order', 'mcmc')
+    """
+    if sampler != "auto":
+        return sampler
+    return "exact" if n_nodes <= AUTO_EXACT_NODES else AUTO_MCMC
 
 
 def fit(
     data: Dataset,
     *,
-    sampler: str = "exact",
+    sampler: str = "auto",
     score: str | None = None,
     score_options: dict | None = None,
     prior: GraphPrior | str | None = None,
@@ -37,8 +56,11 @@ def fit(
     ----------
     data : Dataset or pandas.DataFrame
     sampler : str
-        ``"exact"`` (enumeration, <= 6 nodes) or another registered sampler
-        (see ``causalpost.samplers.SAMPLERS``).
+        ``"auto"`` (default: ``"exact"`` enumeration up to 5 nodes, else ``"order"``
+        MCMC, run until converged within ``max_seconds``; see :func:`resolve_sampler`),
+        ``"exact"`` (<= 6 nodes) or another registered sampler (see
+        ``causalpost.samplers.SAMPLERS``). With ``"auto"``, options the chosen
+        sampler does not take (e.g. ``max_seconds`` for ``"exact"``) are ignored.
     score : {"bge", "bdeu"}, optional
         Default by data kind.
     score_options : dict, optional
@@ -53,7 +75,8 @@ def fit(
     quiet : bool
         Silence progress bars.
     **sampler_options
-        Passed to the sampler's constructor.
+        Passed to the sampler's constructor, e.g. ``max_seconds``, ``n_chains``,
+        ``rhat_target``, ``ess_target``, ``disagreement_tol`` for the MCMC samplers.
 
     Returns
     -------
@@ -71,15 +94,17 @@ def fit(
     if isinstance(data, pd.DataFrame):
         data = from_pandas(data)
     sampler_obj = make_sampler(
-        sampler, score=score, score_options=score_options, prior=prior, knowledge=knowledge,
-        max_parents=max_parents, n_draws=n_draws, seed=seed, quiet=quiet, **sampler_options)
+        sampler, n_nodes=data.n_nodes if isinstance(data, Dataset) else None, score=score,
+        score_options=score_options, prior=prior, knowledge=knowledge, max_parents=max_parents,
+        n_draws=n_draws, seed=seed, quiet=quiet, **sampler_options)
     return sampler_obj.fit(data).posterior_
 
 
 def make_sampler(
-    sampler: str = "exact",
+    sampler: str = "auto",
     *,
     n_draws: int | None = None,
+    n_nodes: int | None = None,
     **options,
 ):
     """An unfitted sampler by name, with its options checked (what :func:`fit` uses).
@@ -89,24 +114,37 @@ def make_sampler(
     Parameters
     ----------
     sampler : str
-        A name registered in ``causalpost.samplers.SAMPLERS``.
+        A name registered in ``causalpost.samplers.SAMPLERS``, or ``"auto"``.
     n_draws : int, optional
         Passed on only to samplers that take it (``exact`` does not).
+    n_nodes : int, optional
+        Number of nodes of the data; needed for ``"auto"``.
     **options
         Constructor options (score, prior, knowledge, seed, quiet, ...).
 
     Raises
     ------
     CausalpostError
-        For an unknown sampler, ``n_draws < 1`` or an option the sampler does not take.
+        For an unknown sampler, ``n_draws < 1``, an option the sampler does not take, or
+        ``"auto"`` without ``n_nodes``.
 
     Examples
     --------
     >>> make_sampler("exact", seed=0)._posterior is None
     True
+    >>> type(make_sampler("auto", n_nodes=12, max_seconds=60)).__name__
+    'OrderMCMC'
     """
+    auto = sampler == "auto"
+    if auto:
+        if n_nodes is None:
+            raise CausalpostError("sampler='auto' needs the number of nodes (n_nodes)")
+        sampler = resolve_sampler(sampler, n_nodes)
     cls = get_sampler(sampler)
     accepted = inspect.signature(cls).parameters
+    if auto:
+        _check_targets(options)  # checked even where the chosen sampler ignores them
+        options = {k: v for k, v in options.items() if k in accepted}
     if n_draws is not None:
         if n_draws < 1:
             raise CausalpostError(f"n_draws must be >= 1, got {n_draws}")
@@ -116,3 +154,14 @@ def make_sampler(
     if unknown:
         raise CausalpostError(f"sampler {sampler!r} does not take option(s) {unknown}")
     return cls(**options)
+
+
+def _check_targets(options: dict) -> None:
+    from causalpost.samplers._chains import Targets
+
+    names = {"rhat_target": "rhat", "disagreement_tol": "disagreement", "ess_target": "ess",
+             "max_seconds": "max_seconds"}
+    given = {names[k]: v for k, v in options.items() if k in names and v is not None}
+    if given:
+        Targets(**given).check()
+

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +21,16 @@ from causalpost.errors import CausalpostError
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_NOT_CONVERGED = 3  # fit --strict: the chains did not converge within --max-seconds
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread: running chains stop, nothing is written."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise _Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,8 +40,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_BAD_INPUT
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return int(args.handler(args) or 0)
+    except _Terminated:
+        print("causalpost: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         sys.stderr.close()
         return EXIT_OK
@@ -37,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"causalpost: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -63,7 +85,8 @@ def _build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser("fit", help="learn a posterior over DAGs and parameters from a CSV")
     fit.add_argument("data", help="CSV file with a header row of node names")
     fit.add_argument("--out", required=True, help="where to write the posterior (.npz)")
-    fit.add_argument("--sampler", default="exact", choices=sorted(SAMPLERS))
+    fit.add_argument("--sampler", default="auto", choices=["auto", *sorted(SAMPLERS)],
+                     help="default auto: exact up to 5 nodes, else order MCMC")
     fit.add_argument("--score", choices=["bge", "bdeu"], help="default: by column kinds")
     fit.add_argument("--n-draws", type=int, help="draws for Monte Carlo samplers")
     fit.add_argument("--seed", type=int, default=0)
@@ -88,6 +111,16 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="MCMC candidate parents (default auto: full while small, else hybrid)")
     fit.add_argument("--anneal", type=float,
                      help="order/partition MCMC: starting power of annealed burn-in (1: off)")
+    fit.add_argument("--max-seconds", type=float,
+                     help="MCMC: time budget; chains run until converged or this (default 600)")
+    fit.add_argument("--rhat-target", type=float,
+                     help="MCMC: converged when split-R-hat of the log score <= this (1.05)")
+    fit.add_argument("--ess-target", type=float,
+                     help="MCMC: converged when the log score's ESS >= this (400)")
+    fit.add_argument("--disagreement-tol", type=float,
+                     help="MCMC: converged when chains' edge marginals differ <= this (0.1)")
+    fit.add_argument("--strict", action="store_true",
+                     help=f"exit {EXIT_NOT_CONVERGED} if the chains did not converge")
     fit.add_argument("--gfn-steps", type=int, help="GFlowNet training steps")
     fit.add_argument("--device", help="torch device for the GFlowNet: cpu or cuda")
     fit.add_argument("--save-sampler", help="save the trained GFlowNet sampler here")
@@ -141,12 +174,14 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if args.ess is not None:
         score_options["ess"] = args.ess
     options = {"n_chains": args.n_chains, "n_steps": args.gfn_steps, "device": args.device,
-               "search_space": args.search_space, "anneal": args.anneal}
+               "search_space": args.search_space, "anneal": args.anneal,
+               "max_seconds": args.max_seconds, "rhat_target": args.rhat_target,
+               "ess_target": args.ess_target, "disagreement_tol": args.disagreement_tol}
     options = {k: v for k, v in options.items() if v is not None}
     fit_kwargs = dict(sampler=args.sampler, score=args.score, score_options=score_options or None,
                       prior=args.prior, knowledge=knowledge, max_parents=args.max_parents,
                       n_draws=args.n_draws, seed=args.seed, quiet=args.quiet, **options)
-    sampler = make_sampler(**fit_kwargs)
+    sampler = make_sampler(n_nodes=data.n_nodes, **fit_kwargs)
     if args.save_sampler and not hasattr(sampler, "save"):
         raise CausalpostError("--save-sampler needs a sampler that can be saved (gfn)")
     posterior = sampler.fit(data).posterior_
@@ -160,7 +195,27 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         print(json.dumps(_summary(posterior, 5)))
     else:
         print(f"wrote {args.out}: {posterior}")
+    if not _summary(posterior, 1)["diagnostics"]["converged"]:
+        budget = float(posterior.diagnostics.get("targets", {}).get("max_seconds", 600))
+        print(f"causalpost: not converged; next: {_rerun(args.argv, 2 * budget)}",
+              file=sys.stderr)
+        return EXIT_NOT_CONVERGED if args.strict else EXIT_OK
     return EXIT_OK
+
+
+def _rerun(argv: list[str], max_seconds: float) -> str:
+    """The same command with ``--max-seconds`` set to ``max_seconds``."""
+    import shlex
+
+    out, skip = ["causalpost"], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--max-seconds":
+            skip = True
+        elif not arg.startswith("--max-seconds="):
+            out.append(arg)
+    return shlex.join([*out, "--max-seconds", f"{max_seconds:g}"])
 
 
 def _check_fit_outputs(args: argparse.Namespace) -> None:
@@ -176,9 +231,12 @@ def _check_fit_outputs(args: argparse.Namespace) -> None:
 
 
 def _summary(posterior, top: int) -> dict:
+    from causalpost.samplers._diagnostics import convergence_summary
+
     nodes = list(posterior.nodes)
     return {
         "nodes": nodes,
+        "diagnostics": convergence_summary(posterior.diagnostics, posterior.n_draws),
         "edge_probs": posterior.edge_prob_matrix.tolist(),
         "n_draws": posterior.n_draws,
         "top_graphs": [
