@@ -21,7 +21,7 @@ def test_fit_then_show_json_gives_exact_edge_probs(tmp_path, csv_path, capsys):
     capsys.readouterr()
     assert main(["show", str(out), "--json", "--top", "3"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert set(shown) == {"nodes", "edge_probs", "n_draws", "top_graphs"}
+    assert set(shown) == {"nodes", "diagnostics", "edge_probs", "n_draws", "top_graphs"}
     direct = cp.fit(cp.load_csv(csv_path), seed=1)
     assert shown["nodes"] == list(direct.nodes)
     assert np.allclose(shown["edge_probs"], direct.edge_prob_matrix, atol=1e-12)
@@ -60,7 +60,7 @@ def test_show_prints_a_table(tmp_path, csv_path, capsys):
         ("A,B\n1.5,2.1\n0.5,3.2\n2.5,4.7\n", ["--forbid", "A:Z"], "unknown node 'Z'"),
         ("A,B,C,D,E,F,G\n" + "\n".join(",".join(str((i * 7 + j * 3) % 11 + 0.5 * j)
                                               for j in range(7)) for i in range(30)),
-         [], "at most 6"),
+         ["--sampler", "exact"], "at most 6"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, content, extra, message):

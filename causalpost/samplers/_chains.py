@@ -40,6 +40,7 @@ __all__ = ["Chain", "ChainPlan", "RunResult", "Targets", "annealed_chunks", "cha
 
 MIN_RECORDS = 1000  # records per chain the window holds (at least)
 CHUNK = 20_000  # iterations per kernel call: the latency of a signal or the budget
+MAX_ESS_TARGET = 100_000  # the chains keep about 4 * ess_target records
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,9 @@ class Targets:
                                   f"about 1), got {self.rhat}")
         if not 0 < self.disagreement <= 1:
             raise CausalpostError(f"disagreement_tol must be in (0, 1], got {self.disagreement}")
-        if not 0 < self.ess < np.inf:
-            raise CausalpostError(f"ess_target must be a positive number, got {self.ess}")
+        if not 0 < self.ess <= MAX_ESS_TARGET:
+            raise CausalpostError(f"ess_target must be in (0, {MAX_ESS_TARGET:,}], got "
+                                  f"{self.ess}")
         return self
 
 
@@ -283,7 +285,7 @@ def run_rounds(
               mininterval=0.5, dynamic_ncols=True) as bar:
         runner.bar = bar
         runner.run(lambda c: c.start(), [])
-        runner.run(None, _first_spans(plan, anneal))
+        runner.run(None, _first_spans(plan, anneal), at_least=1)  # some records, always
         window = (plan.burn_in, min(c.t for c in chains))
         first_done = window[1] >= plan.n_iter
         n_rounds = 1
@@ -338,33 +340,35 @@ class _Runner:
     def out_of_time(self) -> bool:
         return time.monotonic() >= self.deadline
 
-    def _work(self, owned: list[Chain], action, spans: list[tuple[int, float]]) -> None:
+    def _work(self, owned: list[Chain], action, spans: list[tuple[int, float]],
+              at_least: int) -> None:
         if action is not None:
             for chain in owned:
                 if self.stop.is_set():
                     return
                 action(chain)
             return
-        for n_iter, beta in spans:
-            if self.stop.is_set() or self.out_of_time():
+        for k, (n_iter, beta) in enumerate(spans):
+            if self.stop.is_set() or (k >= at_least and self.out_of_time()):
                 return
             for chain in owned:
                 chain.run(n_iter, beta)
             with self.lock:
                 self.bar.update(n_iter * len(owned))
 
-    def run(self, action, spans: list[tuple[int, float]]) -> None:
-        """Apply ``action`` to every chain, or advance every chain through ``spans``."""
+    def run(self, action, spans: list[tuple[int, float]], at_least: int = 0) -> None:
+        """Apply ``action`` to every chain, or advance every chain through ``spans`` (the
+        first ``at_least`` of them whatever the time)."""
         groups = [self.chains[k::self.n_workers] for k in range(self.n_workers)]
         if self.n_workers == 1:
             try:
-                self._work(groups[0], action, spans)
+                self._work(groups[0], action, spans, at_least)
             except BaseException:
                 self.stop.set()
                 raise
             return
         pool = ThreadPoolExecutor(max_workers=self.n_workers, thread_name_prefix="chain")
-        futures = [pool.submit(self._work, g, action, spans) for g in groups]
+        futures = [pool.submit(self._work, g, action, spans, at_least) for g in groups]
         try:
             pending = futures
             while pending:  # short waits: the main thread stays responsive to signals

@@ -23,8 +23,9 @@ import numpy as np
 
 from causalpost.errors import ChainDisagreementWarning
 
-__all__ = ["ChainDisagreementWarning", "convergence_warning", "draw_diagnostics", "ess",
-           "rates", "split_rhat", "window_check"]
+__all__ = ["SUMMARY_KEYS", "ChainDisagreementWarning", "convergence_summary",
+           "convergence_warning", "draw_diagnostics", "ess", "rates", "split_rhat",
+           "window_check"]
 
 
 def _split(x: np.ndarray) -> np.ndarray:
@@ -150,6 +151,34 @@ def convergence_warning(diag: dict, names, targets, seconds: float, n_top: int =
         f"{', '.join(misses)}. Its edge probabilities mix chain disagreement with posterior "
         f"uncertainty. Next: give it more time, max_seconds={more:g} (causalpost fit ... "
         f"--max-seconds {more:g}); or sampler='order'", ChainDisagreementWarning, stacklevel=4)
+
+
+SUMMARY_KEYS = ("converged", "rhat_log_score", "max_chain_disagreement", "ess_log_score",
+                "seconds")
+
+
+def convergence_summary(diagnostics: dict, n_draws: int) -> dict:
+    """``converged``, ``rhat_log_score``, ``max_chain_disagreement``, ``ess_log_score`` and
+    ``seconds`` of any posterior's diagnostics.
+
+    MCMC samplers record them; a sampler without chains whose draws are independent
+    (exact enumeration, bootstrap, a trained GFlowNet) has nothing to converge:
+    ``converged`` true, R-hat 1, no disagreement and, unless it recorded one, an ESS of
+    its number of draws (exact: infinite).
+
+    Examples
+    --------
+    >>> convergence_summary({"ess": 50.0, "train_seconds": 2.0}, 100)["ess_log_score"]
+    50.0
+    """
+    out = {"converged": True, "rhat_log_score": 1.0, "max_chain_disagreement": 0.0,
+           "ess_log_score": float(diagnostics.get("ess", n_draws)),
+           "seconds": float(diagnostics.get("train_seconds", 0.0))}
+    for key in SUMMARY_KEYS:
+        if key in diagnostics:
+            value = diagnostics[key]
+            out[key] = bool(value) if key == "converged" else float(value)
+    return out
 
 
 def rates(proposed: list[dict[str, int]], accepted: list[dict[str, int]]) -> dict[str, float]:
