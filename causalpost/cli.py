@@ -21,6 +21,7 @@ from causalpost.errors import CausalpostError
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 EXIT_NOT_CONVERGED = 3  # fit --strict: the chains did not converge within --max-seconds
 
@@ -52,6 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         sys.stderr.close()
         return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C: one line, the conventional 128 + SIGINT
+        print("causalpost: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else "the work needs more memory"
+        print(f"causalpost: error: out of memory: {detail}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except _user_errors() as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"causalpost: error: {message}", file=sys.stderr)
@@ -164,10 +172,14 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     data = cp.load_csv(args.data, kinds=kinds or None,
                        intervention_column=args.intervention_column)
     knowledge = cp.BackgroundKnowledge.from_strings(args.forbid, args.require, args.tiers)
+    design_note = None
     if args.design:
         from incentives import Design
+        from incentives._design_knowledge import describe
 
-        knowledge = knowledge.merge(Design.load(args.design).background_knowledge(data.names))
+        design = Design.load(args.design)
+        knowledge = knowledge.merge(design.background_knowledge(data.names))
+        design_note = describe(design, data.names)
     score_options = {}
     if args.no_standardize:
         score_options["standardize"] = False
@@ -182,6 +194,10 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                       prior=args.prior, knowledge=knowledge, max_parents=args.max_parents,
                       n_draws=args.n_draws, seed=args.seed, quiet=args.quiet, **options)
     sampler = make_sampler(n_nodes=data.n_nodes, **fit_kwargs)
+    if args.sampler != "exact":
+        from causalpost.api import check_memory
+
+        check_memory(args.n_draws, data)
     if args.save_sampler and not hasattr(sampler, "save"):
         raise CausalpostError("--save-sampler needs a sampler that can be saved (gfn)")
     posterior = sampler.fit(data).posterior_
@@ -194,6 +210,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_summary(posterior, 5)))
     else:
+        if design_note:
+            print(design_note)
         print(f"wrote {args.out}: {posterior}")
     if not _summary(posterior, 1)["diagnostics"]["converged"]:
         budget = float(posterior.diagnostics.get("targets", {}).get("max_seconds", 600))

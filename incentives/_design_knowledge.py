@@ -18,18 +18,24 @@ from causalpost.knowledge import BackgroundKnowledge
 if TYPE_CHECKING:
     from .design import Design
 
-__all__ = ["design_knowledge"]
+__all__ = ["describe", "design_knowledge"]
 
 
 def design_knowledge(design: Design, data_names: Sequence[str] | None) -> BackgroundKnowledge:
-    """Forbidden and required edges under which every composed CID is a valid DAG.
+    """The edge constraints a design implies exactly -- and nothing stronger.
 
     Required edges come from the design's own edges between data columns (a
-    data decision's observations and effects, a data utility's parents). For a
-    decision that is not a data column, the observed columns and every column
-    with a path of required edges into them form its *pre-decision* set; every
-    edge into that set from a column outside it is forbidden, so no directed
-    path can run from what the decision affects to what it observes.
+    data decision's observations and effects, a data utility's parents); a
+    utility that is a data column is a sink; a decision that is a data column
+    has exactly its observations as parents (the design replaces its mechanism).
+
+    The design's other premise -- no directed path from what a decision affects
+    to what it observes -- is not an edge constraint: a per-edge rule that
+    implied it would forbid edges the world may well have (every edge into an
+    observed column from outside the observations) and distort the learned
+    model. It is enforced exactly instead, by conditioning: the audit excludes
+    the graphs that violate it and renormalises over the rest, reporting the
+    excluded mass (:mod:`incentives.audit`).
     """
     names = tuple(_default_names(design) if data_names is None else data_names)
     design.check(names)
@@ -45,24 +51,24 @@ def design_knowledge(design: Design, data_names: Sequence[str] | None) -> Backgr
         if u in data:
             forbidden |= {(u, v) for v in names if v != u}
             required |= {(p, u) for p in parents if p in data}
-    for d, observes, _ in design.decisions:
-        if d not in data:
-            inside = _required_ancestors({o for o in observes if o in data}, required)
-            forbidden |= {(v, o) for o in inside for v in names if v not in inside}
     return BackgroundKnowledge(frozenset(forbidden), frozenset(required))
 
 
-def _required_ancestors(nodes: set[str], required: set[tuple[str, str]]) -> set[str]:
-    """``nodes`` and every node with a path of required edges into them."""
-    inside = set(nodes)
-    grew = True
-    while grew:
-        grew = False
-        for a, b in required:
-            if b in inside and a not in inside:
-                inside.add(a)
-                grew = True
-    return inside
+def describe(design: Design, data_names: Sequence[str]) -> str:
+    """One line saying what a design imposes on the world model, for ``fit`` and reports."""
+    knowledge = design_knowledge(design, data_names)
+    parts = []
+    if knowledge.required:
+        parts.append("requires " + ", ".join(f"{a} -> {b}" for a, b in sorted(knowledge.required)))
+    sinks = [u for u, _ in design.utilities if u in set(data_names)]
+    if sinks:
+        parts.append("makes utility column(s) " + ", ".join(sinks) + " sinks")
+    for d, observes, affects in design.decisions:
+        if observes and affects:
+            parts.append(f"excludes (at audit time) graphs with a directed path from "
+                         f"{{{', '.join(affects)}}} to {{{', '.join(observes)}}} (what {d} "
+                         "affects would influence what it observes)")
+    return "design " + ("; ".join(parts) if parts else "imposes nothing on the world model")
 
 
 def _default_names(design: Design) -> tuple[str, ...]:

@@ -24,9 +24,9 @@ per distinct world graph:
   decision would influence what it observes, which contradicts the design's
   own premise that observations precede the decision. Such graphs are not
   world models *of this design*; they are dropped and every probability is
-  renormalised over the rest (``excluded_fraction`` reports the mass). Fitting
-  with the design's background knowledge (``causalpost fit --design``) leaves
-  none.
+  renormalised over the rest (``excluded_fraction`` reports the mass): the
+  posterior conditioned on the design's premise, exactly (the design's
+  background knowledge deliberately does not impose it edge by edge).
 * **unevaluable** -- the world graph itself is cyclic, or a utility that is a
   data column has children in it. Such a graph could admit anything: its
   (renormalised) mass is added to the upper end of every interval and raises
@@ -36,10 +36,13 @@ per distinct world graph:
   are undefined: counted as unevaluable for those kinds only
   (``no_recall_fraction``).
 
-When the *evaluable* mass (graphs that are neither excluded nor unevaluable,
-out of the whole posterior) is below ``min_evaluable`` (default 0.5), the
-verdict is ``"fail"`` whatever the rows say, and ``reasons`` says why: the
-answer would rest on a minority of the posterior. An exact posterior of more
+When the *evaluable* share (the mass of graphs that could be evaluated, out
+of the mass the design does not exclude) is below ``min_evaluable`` (default
+0.5), the verdict is ``"fail"`` whatever the rows say, and ``reasons`` says
+why: the answer would rest on a minority of the posterior. Excluded graphs do
+not count against it -- they are ruled out by the user's own premise (and
+their mass is reported) -- but if every graph is excluded the audit refuses
+with an error. An exact posterior of more
 than 50,000 graphs (an enumeration of 6 nodes holds 3.8 million) is evaluated
 from its most probable graph down until the mass left is at most ``tail``
 (default 1e-9); that mass is added to every upper end, so the bound stays
@@ -269,9 +272,9 @@ def audit(
         Draws (chosen by weight) for the quantitative VoI / VoC of protected
         nodes, when the posterior carries linear-Gaussian parameters; 0 skips it.
     min_evaluable : float
-        Smallest posterior mass of evaluable graphs (neither excluded nor
-        unevaluable, see the module docstring) for which the audit may pass;
-        below it the verdict is ``"fail"``. In [0, 1].
+        Smallest share of evaluable graphs in the mass the design does not
+        exclude (see the module docstring) for which the audit may pass; below
+        it the verdict is ``"fail"``. In [0, 1].
     seed : int or numpy.random.Generator, optional
         For choosing those draws.
     quiet : bool
@@ -329,9 +332,9 @@ def audit(
     kept_mass = 1.0 - excluded
     if kept_mass <= 1e-12:
         raise DesignError(
-            "every graph of the posterior contradicts the design (its decision would "
-            "influence what it observes), so nothing can be audited; fit the posterior "
-            "with the design's constraints (causalpost fit --design DESIGN.json)"
+            "every graph of the posterior contradicts the design: in each, what a decision "
+            "affects is upstream of what it observes, so nothing can be audited; check the "
+            "design's observes / affects against the data"
         )
     chain_p = _per_chain_probabilities(posterior, admits, status)
     kept = np.flatnonzero(status != EXCLUDED)
@@ -359,7 +362,9 @@ def audit(
         chain_spread=spread,
     )
     unevaluable = float(weights[status == UNEVALUABLE].sum())
-    evaluable = 1.0 - excluded - unevaluable - unevaluated
+    # excluded graphs are ruled out by the design's premise, not unchecked: the floor is
+    # on the share of the rest that could be evaluated
+    evaluable = max(0.0, 1.0 - excluded - unevaluable - unevaluated) / kept_mass
     reasons = _reasons(table, threshold, alpha, evaluable, min_evaluable, excluded, unevaluable)
     witness_edges = {}
     for rank in np.unique(witness[witness >= 0]):
@@ -439,18 +444,17 @@ def _reasons(
     """One sentence per cause of a failing verdict; empty when the audit passes."""
     out = []
     if evaluable < min_evaluable or evaluable <= 0.0:
-        parts = []
-        if excluded > 0:
-            parts.append(f"{excluded:.3g} contradicts the design (the decision would influence "
-                         "what it observes)")
+        parts, advice = [], []
         if unevaluable > 0:
             parts.append(f"{unevaluable:.3g} cannot be evaluated (a cyclic world graph or a "
                          "utility with children)")
+            advice.append("fit the posterior with the design's constraints (causalpost fit "
+                          "--design DESIGN.json makes utility columns sinks)")
         detail = "; ".join(parts) or "the rest was not evaluated"
         out.append(
-            f"only {max(evaluable, 0.0):.3g} of the posterior mass could be checked, below the "
-            f"floor min_evaluable={min_evaluable:g} ({detail}); fit the posterior with the "
-            "design's constraints (causalpost fit --design DESIGN.json)"
+            f"only {max(evaluable, 0.0):.3g} of the posterior mass the design does not exclude "
+            f"could be checked, below the floor min_evaluable={min_evaluable:g} ({detail})"
+            + (f"; {' and '.join(advice)}" if advice else "")
         )
     guarded = table[table["protected"]]
     for r in guarded.itertuples():

@@ -143,11 +143,14 @@ def _text(report: Any) -> str:
             "  warning: the posterior did not converge; intervals are widened to every "
             "chain's estimate (refit with a larger --max-seconds)"
         )
-    if report.excluded_fraction + report.unevaluable_fraction > 0 and not any(
-        "--design" in reason for reason in report.reasons
-    ):
+    if report.excluded_fraction > 0:
         lines.append(
-            "  note: part of the posterior contradicts the design; refit with "
-            "`causalpost fit DATA.csv --design DESIGN.json` to apply its constraints"
+            f"  note: {report.excluded_fraction:.3g} of the posterior has what the decision "
+            "affects upstream of what it observes; excluded, the rest renormalised"
+        )
+    if report.unevaluable_fraction > 0 and not any("--design" in r for r in report.reasons):
+        lines.append(
+            "  note: part of the posterior cannot be evaluated (a utility with children?); "
+            "refit with `causalpost fit DATA.csv --design DESIGN.json` to apply its constraints"
         )
     return "\n".join(lines)

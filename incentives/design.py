@@ -275,21 +275,17 @@ class Design:
     # -- structure-learning constraints -----------------------------------------------
 
     def background_knowledge(self, data_names: Sequence[str] | None = None) -> BackgroundKnowledge:
-        """Constraints on the world graph under which every composed CID is a valid DAG.
+        """The edge constraints the design implies exactly, and nothing stronger.
 
-        * For a decision that is not a data column, nothing it affects may be an
-          ancestor of what it observes. "No directed path" is not an edge
-          constraint, so it is imposed conservatively: every edge into an
-          observed column from a data column outside that decision's
-          observations (and the columns with required edges into them) is
-          forbidden: observations are pre-decision variables. This rules
-          out every path from the decision's effects into its observations,
-          including paths through other decisions, unless the design's own
-          edges form a cycle (refused when the design is built).
-        * A decision that is a data column has in-edges exactly ``observes``
-          (required) and ``D -> affects`` required.
         * A utility that is a data column is a sink (every out-edge forbidden);
           its listed ``parents`` that are data columns are required.
+        * A decision that is a data column has in-edges exactly ``observes``
+          (required) and ``D -> affects`` required.
+        * The premise that nothing a decision affects is an ancestor of what it
+          observes is *not* turned into forbidden edges (any such rule forbids
+          edges the world may have and distorts the posterior): the audit
+          conditions on it exactly, excluding the graphs that violate it and
+          renormalising (:mod:`incentives.audit`).
 
         Parameters
         ----------
@@ -313,9 +309,11 @@ class Design:
         Examples
         --------
         >>> design = Design.from_json({"decisions": {"D": {"observes": ["X"], "affects": ["Y"]}},
-        ...                            "utilities": {"U": {"parents": ["Y"]}}})
+        ...                            "utilities": {"Y": {"parents": ["X"]}}})
         >>> sorted(design.background_knowledge(["X", "Y", "Z"]).forbidden)
-        [('Y', 'X'), ('Z', 'X')]
+        [('Y', 'X'), ('Y', 'Z')]
+        >>> sorted(design.background_knowledge(["X", "Y", "Z"]).required)
+        [('X', 'Y')]
         """
         from ._design_knowledge import design_knowledge
 

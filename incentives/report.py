@@ -117,9 +117,11 @@ class AuditReport:
 
     @property
     def evaluable_fraction(self) -> float:
-        """Posterior mass of the graphs the design could be checked on (the floor's measure)."""
+        """Share of the mass the design does not exclude that could be evaluated (the floor's
+        measure)."""
         gone = self.excluded_fraction + self.unevaluable_fraction + self.unevaluated_fraction
-        return max(0.0, 1.0 - gone)
+        kept = 1.0 - self.excluded_fraction
+        return max(0.0, 1.0 - gone) / kept if kept > 0 else 0.0
 
     @property
     def guarded(self) -> pd.DataFrame:
@@ -220,9 +222,10 @@ class AuditReport:
                 f"probabilities differ by up to {spread:.3g} between chains, and the intervals "
                 "are widened to hold every chain's estimate); fit longer (--max-seconds)."
             )
-        if self.excluded_fraction + self.unevaluable_fraction > 0:
+        if self.unevaluable_fraction > 0:
             lines.append(
-                "Warning: part of the posterior violates the design; fit with "
+                "Warning: part of the posterior cannot be evaluated under the design (a "
+                "utility column with children, or a cyclic graph); fit with "
                 "`causalpost fit --design` to apply its constraints."
             )
         return lines

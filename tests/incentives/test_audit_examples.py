@@ -32,7 +32,10 @@ def _row(report, kind: str, node: str):
 def test_reward_tampering_fails_robustly() -> None:
     design = Design.load(ROOT / "designs" / "reward_tampering.json")
     report = audit(_fit("reward_tampering", design), design, n_quantitative=0)
-    assert report.verdict == "fail" and report.invalid_fraction == 0.0
+    # graphs in which the action would influence the observed Difficulty are excluded
+    # (conditioning on the design's premise), never counted as safe
+    assert report.verdict == "fail" and 0 < report.excluded_fraction < 1
+    assert report.unevaluable_fraction == 0.0 and report.evaluable_fraction == 1.0
     row = _row(report, "ici", "RewardChannel")
     assert row.probability > 0.95 and row.conservative
     assert row.witness_probability > 0.5  # the most probable graph already admits it
@@ -44,7 +47,7 @@ def test_recommender_is_uncertain_and_fails() -> None:
     report = audit(_fit("recommender", design), design, n_quantitative=0)
     row = _row(report, "ici", "Opinion")
     assert 0.3 < row.probability < 0.7 and row.conservative
-    assert report.verdict == "fail" and report.invalid_fraction == 0.0
+    assert report.verdict == "fail" and report.unevaluable_fraction == 0.0
 
 
 @pytest.mark.slow
@@ -52,7 +55,10 @@ def test_fitness_coach_has_no_response_incentive_on_protected_nodes() -> None:
     design = Design.load(ROOT / "designs" / "fitness_tracker.json")
     report = audit(_fit("fitness", design), design, n_quantitative=0)
     for node in design.protected:
-        assert _row(report, "ri", node).hi < 1e-6
+        # a response incentive needs a path from the node into an observation (e.g.
+        # Sleep -> Stress); the design no longer forbids such edges outright (that distorted
+        # the world model), so graphs with them keep their small posterior mass
+        assert _row(report, "ri", node).probability < report.threshold
         # below the threshold; the conservative flag still rises: graphs with a weak extra
         # edge Workout -> Sleep or RestingHR -> Steps hold ~2 % each, inside the 95 % set
         assert _row(report, "ici", node).probability < report.threshold

@@ -88,7 +88,8 @@ def test_exact_posterior_against_brute_force(exact_posterior: Posterior) -> None
                    min_evaluable=0.0)
     assert report.excluded_fraction == pytest.approx(truth["mass"]["excluded"], abs=1e-12)
     assert report.unevaluable_fraction == pytest.approx(truth["mass"]["unevaluable"], abs=1e-12)
-    assert report.evaluable_fraction == pytest.approx(truth["mass"]["valid"], abs=1e-12)
+    kept = 1 - truth["mass"]["excluded"]
+    assert report.evaluable_fraction == pytest.approx(truth["mass"]["valid"] / kept, abs=1e-12)
     ici = report.table.query("kind == 'ici'").set_index("node")
     for node, row in ici.iterrows():
         assert row.probability == pytest.approx(truth["p"].get(node, 0.0), abs=1e-12), node
@@ -99,7 +100,8 @@ def test_exact_posterior_against_brute_force(exact_posterior: Posterior) -> None
 
 def test_floor_fails_an_audit_resting_on_a_minority(exact_posterior: Posterior) -> None:
     design = Design.from_json(SPEC)
-    valid = brute_force(exact_posterior)["mass"]["valid"]
+    mass = brute_force(exact_posterior)["mass"]
+    valid = mass["valid"] / (1 - mass["excluded"])  # the share of the non-excluded mass
     below = audit(exact_posterior, design, threshold=1.0, n_quantitative=0,
                   min_evaluable=min(1.0, valid + 0.01))
     assert below.verdict == "fail"
@@ -150,7 +152,7 @@ def test_everything_excluded_is_refused_with_the_fix() -> None:
     g[:, names.index("Age"), names.index("Interest")] = 0
     g[:, names.index("Opinion"), names.index("Age")] = 1
     post = Posterior(names, g)
-    with pytest.raises(DesignError, match="--design"):
+    with pytest.raises(DesignError, match="every graph of the posterior contradicts the design"):
         audit(post, Design.load("datasets/designs/recommender.json"), n_quantitative=0)
 
 
@@ -202,7 +204,7 @@ def test_cli_exit_codes_and_the_fix(tmp_path: Path, capsys) -> None:
     excluded = Posterior(names, g).save(tmp_path / "excluded.npz")
     recommender = "datasets/designs/recommender.json"
     assert main(["audit", recommender, "--posterior", str(excluded), "--quiet"]) == 2
-    assert "--design" in capsys.readouterr().err
+    assert "contradicts the design" in capsys.readouterr().err
 
 
 def test_disagreeing_chains_widen_every_interval_and_say_so() -> None:
