@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from causalpost.posterior import Posterior
 from causalpost.samplers import get_sampler
 from causalpost.scores import GraphPrior
 
-__all__ = ["AUTO_EXACT_NODES", "AUTO_MCMC", "fit", "make_sampler",
+__all__ = ["AUTO_EXACT_NODES", "AUTO_MCMC", "check_memory", "fit", "make_sampler",
            "resolve_sampler"]
 
 # sampler="auto": exact enumeration up to this many nodes (29,281 DAGs on 5: 0.06 s), else
@@ -93,6 +94,8 @@ def fit(
     """
     if isinstance(data, pd.DataFrame):
         data = from_pandas(data)
+    if sampler != "exact" and isinstance(data, Dataset):
+        check_memory(n_draws, data)
     sampler_obj = make_sampler(
         sampler, n_nodes=data.n_nodes if isinstance(data, Dataset) else None, score=score,
         score_options=score_options, prior=prior, knowledge=knowledge, max_parents=max_parents,
@@ -145,6 +148,9 @@ def make_sampler(
     if auto:
         _check_targets(options)  # checked even where the chosen sampler ignores them
         options = {k: v for k, v in options.items() if k in accepted}
+    seed = options.get("seed")
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed < 0:
+        raise CausalpostError(f"seed must be a non-negative integer, got {seed}")
     if n_draws is not None:
         if n_draws < 1:
             raise CausalpostError(f"n_draws must be >= 1, got {n_draws}")
@@ -165,3 +171,37 @@ def _check_targets(options: dict) -> None:
     if given:
         Targets(**given).check()
 
+
+def check_memory(n_draws: int | None, data: Dataset) -> None:
+    """Refuse, before any work, a number of draws whose posterior cannot fit in memory.
+
+    A draw keeps its ``(n_nodes, n_nodes)`` graph and about as many float64
+    parameters; the check compares that with the machine's physical memory.
+
+    Raises
+    ------
+    CausalpostError
+        If ``n_draws`` draws would need more than the physical memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalpost.data import from_numpy
+    >>> check_memory(10**12, from_numpy(np.random.default_rng(0).normal(size=(20, 3))))
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    causalpost.errors.CausalpostError: 1,000,000,000,000 draws of 3 nodes need about 137,000 GB ...
+    """
+    if n_draws is None:
+        return
+    d = data.n_nodes
+    need = int(n_draws) * (9 * d * d + 16 * d + 8)
+    try:
+        have = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not POSIX: a 1 TB ceiling
+        have = 2**40
+    if need > have:
+        raise CausalpostError(
+            f"{int(n_draws):,} draws of {d} nodes need about {need / 1e9:,.0f} GB for the "
+            f"posterior, more than this machine's {have / 1e9:,.0f} GB; ask for fewer draws")

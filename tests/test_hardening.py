@@ -467,3 +467,55 @@ def test_pc_skeleton_search_space_shows_a_progress_bar_unless_quiet(capsys):
     directed, undirected = run_pc(data.values, "continuous")
     skeleton = pc_skeleton(data.values, "continuous")
     assert (skeleton == ((directed | directed.T | undirected) > 0)).all()
+
+
+# -- options: one line, exit 2 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--seed", "-1"], "seed must be a non-negative integer"),
+        (["--ess", "3"], "score 'bge' does not take option(s) ['ess']"),
+        (["--sampler", "mcmc", "--n-draws", str(10**12)], "ask for fewer draws"),
+    ],
+)
+def test_bad_fit_options_give_one_line(tmp_path, csv_path, capsys, extra, message):
+    out = tmp_path / "p.npz"
+    assert main(["fit", str(csv_path), "--out", str(out), "--quiet", *extra]) == 2
+    assert message in _error_line(capsys)
+    assert not out.exists()
+
+
+def test_score_options_of_the_other_score_are_refused():
+    from causalpost.scores import make_score
+
+    with pytest.raises(cp.CausalpostError, match=r"'bdeu' does not take .*'standardize'"):
+        make_score("bdeu", standardize=False)
+
+
+def test_cuda_without_cuda_is_one_line(tmp_path, csv_path, capsys):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    argv = ["fit", str(csv_path), "--out", str(tmp_path / "p.npz"), "--sampler", "gfn",
+            "--device", "cuda", "--gfn-steps", "2", "--quiet"]
+    assert main(argv) == 2
+    assert "no CUDA device" in _error_line(capsys)
+
+
+@pytest.mark.parametrize(("raised", "code", "message"),
+                         [(KeyboardInterrupt, 130, "interrupted"),
+                          (MemoryError, 2, "out of memory")])
+def test_interrupt_and_memory_errors_are_one_line(tmp_path, csv_path, capsys, monkeypatch,
+                                                  raised, code, message):
+    import causalpost.api
+
+    def boom(*args, **kwargs):
+        raise raised()
+
+    monkeypatch.setattr(causalpost.api, "make_sampler", boom)
+    out = tmp_path / "p.npz"
+    assert main(["fit", str(csv_path), "--out", str(out), "--quiet"]) == code
+    assert message in _error_line(capsys)
+    assert not out.exists()

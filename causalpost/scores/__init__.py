@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from causalpost.errors import CausalpostError
 from causalpost.scores.bdeu import BDeu
 from causalpost.scores.bge import BGe
@@ -19,8 +21,12 @@ def make_score(name: str, **options) -> BGe | BDeu:
     >>> make_score("bdeu", ess=10.0)
     BDeu(ess=10.0, name='bdeu')
     """
-    if name == "bge":
-        return BGe(**options)
-    if name == "bdeu":
-        return BDeu(**options)
-    raise CausalpostError(f"unknown score {name!r}; use 'bge' or 'bdeu'")
+    kinds = {"bge": BGe, "bdeu": BDeu}
+    if name not in kinds:
+        raise CausalpostError(f"unknown score {name!r}; use 'bge' or 'bdeu'")
+    accepted = [f.name for f in dataclasses.fields(kinds[name]) if f.init]
+    unknown = sorted(k for k in options if k not in accepted)
+    if unknown:  # e.g. BDeu's ess given to BGe: one line, not a TypeError
+        raise CausalpostError(
+            f"score {name!r} does not take option(s) {unknown}; it takes {accepted}")
+    return kinds[name](**options)

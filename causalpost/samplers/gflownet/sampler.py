@@ -353,9 +353,12 @@ class GFlowNetSampler:
         if self.max_seconds is not None and self.max_seconds <= 0:
             raise CausalpostError(f"max_seconds must be > 0, got {self.max_seconds}")
         try:
-            torch.device(self.device)
+            device = torch.device(self.device)
         except RuntimeError as err:
             raise CausalpostError(f"unknown torch device {self.device!r}") from err
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise CausalpostError(f"device {self.device!r}: this torch has no CUDA device "
+                                  "(torch.cuda.is_available() is False); use 'cpu'")
 
 
 @contextmanager
