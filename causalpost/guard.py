@@ -271,14 +271,27 @@ def _interval(posterior, weights, per_draw, marginal, level):
 
 
 def _own_ess(posterior: Posterior, per_draw: np.ndarray) -> np.ndarray:
-    """Effective sample size of each column of ``per_draw`` as an MCMC series."""
+    """Effective sample size of each column of ``per_draw`` as an MCMC series.
+
+    Chains from the ``draw_chain`` diagnostic (each draw's chain) when present,
+    else ``n_chains`` equal consecutive blocks; weighted or tiny posteriors count
+    every draw.
+    """
     from causalpost.samplers._diagnostics import ess
 
     n_draws = per_draw.shape[0]
-    n_chains = int(posterior.diagnostics.get("n_chains", 1) or 1)
-    if posterior.info.get("sampler", "").startswith("bootstrap") or n_draws % n_chains:
-        n_chains = 1
     if np.ptp(posterior.weights) > 0 or n_draws < 8:
         return np.full(per_draw.shape[1], float(n_draws))
-    series = per_draw.T.reshape(per_draw.shape[1], n_chains, n_draws // n_chains)
-    return np.asarray(ess(series), dtype=np.float64)
+    chain = posterior.diagnostics.get("draw_chain")
+    if chain is None or np.shape(chain) != (n_draws,):
+        n_chains = int(posterior.diagnostics.get("n_chains", 1) or 1)
+        if n_draws % n_chains or str(posterior.info.get("sampler", "")).startswith("bootstrap"):
+            n_chains = 1
+        chain = np.repeat(np.arange(n_chains), n_draws // n_chains)
+    chain = np.asarray(chain)
+    groups = [np.flatnonzero(chain == c) for c in np.unique(chain)]
+    length = min(g.size for g in groups)
+    if length < 4:
+        return np.full(per_draw.shape[1], float(n_draws))
+    series = np.stack([per_draw[g[:length]].T for g in groups], axis=1)  # (n_rows, chains, n)
+    return np.asarray(ess(series), dtype=np.float64) * n_draws / (length * len(groups))
