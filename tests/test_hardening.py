@@ -519,3 +519,38 @@ def test_interrupt_and_memory_errors_are_one_line(tmp_path, csv_path, capsys, mo
     assert main(["fit", str(csv_path), "--out", str(out), "--quiet"]) == code
     assert message in _error_line(capsys)
     assert not out.exists()
+
+
+# -- every sampler: every parameter draw finite and normalised ------------------------
+
+
+def _sparse_discrete() -> cp.Dataset:
+    """Few rows, many parent configurations: where Dirichlet draws underflowed."""
+    rng = np.random.default_rng(5)
+    n = 60
+    x = rng.integers(0, 4, (n, 3))
+    y = (x.sum(axis=1) + rng.integers(0, 2, n)) % 4
+    frame = pd.DataFrame(np.c_[x, y], columns=["A", "B", "C", "D"])
+    return cp.from_pandas(frame, kinds={c: "discrete" for c in frame})
+
+
+@pytest.mark.parametrize("kind", ["continuous", "discrete"])
+@pytest.mark.parametrize("name", sorted(cp.samplers.SAMPLERS))
+def test_every_parameter_draw_of_every_sampler_is_valid(tmp_path, name, kind):
+    """Through the strict file validator: finite weights, positive variances, CPT rows
+    non-negative and summing to 1, for every draw; and the file loads again."""
+    from tests.test_sampler_conformance import _make
+
+    data = _sparse_discrete() if kind == "discrete" else cp.from_pandas(chain_frame(80, seed=7))
+    post = _make(name, seed=0).fit(data).posterior_
+    assert post.params, "parameters were drawn"
+    for key, value in post.params.items():
+        if key.startswith("cpt_"):
+            configs = np.prod(np.where(post.adjacency[:, :, int(key[4:])], 4, 1), axis=1)
+            for s in range(post.n_draws):
+                rows = value[s, : configs[s]]
+                assert np.isfinite(rows).all() and np.allclose(rows.sum(axis=1), 1.0)
+        else:
+            assert np.isfinite(value).all()
+    loaded = Posterior.load(post.save(tmp_path / "p.npz"))
+    assert loaded.n_draws == post.n_draws
