@@ -554,3 +554,34 @@ def test_every_parameter_draw_of_every_sampler_is_valid(tmp_path, name, kind):
             assert np.isfinite(value).all()
     loaded = Posterior.load(post.save(tmp_path / "p.npz"))
     assert loaded.n_draws == post.n_draws
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+@pytest.mark.parametrize(("signame", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_signal_during_the_write_keeps_the_previous_file(tmp_path, csv_path, saved, signame,
+                                                         code):
+    """A signal arrives while the posterior is half written (deterministically: the
+    writer signals its own process): exit 130 / 143, one line, the previous file
+    intact and no partial or temporary file left."""
+    import subprocess
+
+    script = f"""
+import os, signal, sys
+import numpy as np
+from causalpost.cli import main
+
+def half_written(fh, **arrays):
+    fh.write(b"PK half a file")
+    os.kill(os.getpid(), signal.{signame})
+    fh.write(b"never reached")
+
+np.savez_compressed = half_written
+sys.exit(main(["fit", {str(csv_path)!r}, "--out", {str(saved)!r}, "--quiet"]))
+"""
+    before = saved.read_bytes()
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300, cwd=os.getcwd())
+    assert run.returncode == code, run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert saved.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.csv", "post.npz"]
