@@ -206,6 +206,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
         with atomic_path(args.save_sampler) as tmp:
             sampler.save(tmp)
+    posterior.info.update(data_file=Path(args.data).name, seed=args.seed)  # provenance
     posterior.save(args.out)
     if args.json:
         print(json.dumps(_summary(posterior, 5)))

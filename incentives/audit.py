@@ -72,9 +72,11 @@ from scipy.stats import beta as beta_dist
 from tqdm.auto import tqdm
 
 from causalpost.graphs import is_acyclic
+from causalpost.guard import credible_size
 from causalpost.posterior import Posterior
 
 from ._audit_quant import quantitative_risk
+from ._explain import hinge_edges, incentive_paths
 from .cid import CID
 from .design import Design, DesignError
 from .errors import CIDError
@@ -232,14 +234,6 @@ def _evaluate(
     return nodes, admits, undetermined, status
 
 
-def _credible_size(probs: np.ndarray, alpha: float) -> int:
-    """Size of the smallest top set covering ``1 - alpha``, ties with its last graph included."""
-    cum = np.cumsum(probs)
-    k = int(min(len(probs), np.searchsorted(cum, (1.0 - alpha) * cum[-1] - 1e-12) + 1))
-    last = probs[k - 1]
-    return int(k + np.count_nonzero(np.isclose(probs[k:], last, rtol=1e-9, atol=0.0)))
-
-
 def audit(
     posterior: Posterior,
     design: Design,
@@ -348,7 +342,7 @@ def audit(
         lo, hi = np.minimum(lo, chain_p.min(axis=0)), np.maximum(hi, chain_p.max(axis=0))
         spread = chain_p.max(axis=0) - chain_p.min(axis=0)
     hi = np.minimum(1.0, hi + cond @ undetermined + unevaluated / kept_mass)
-    k = min(_credible_size(np.concatenate([cond, probs[n_eval:] / kept_mass]), alpha), len(kept))
+    k = min(credible_size(np.concatenate([cond, probs[n_eval:] / kept_mass]), alpha), len(kept))
     conservative = (admits[:k] | undetermined[:k]).any(axis=0)
     has_witness = admits.any(axis=0)
     witness = np.where(has_witness, kept[admits.argmax(axis=0)], -1)
@@ -370,6 +364,14 @@ def audit(
     for rank in np.unique(witness[witness >= 0]):
         cid = design.compose(graphs[rank], names)
         witness_edges[int(rank)] = tuple(cid.edges)
+    explained = np.flatnonzero(table["protected"].to_numpy())
+    hinges = hinge_edges(graphs[kept], cond, admits, names, explained)
+    paths = {}
+    for r in explained:
+        if witness[r] >= 0:
+            row = table.iloc[r]
+            cid = design.compose(graphs[witness[r]], names)
+            paths[int(r)] = incentive_paths(cid, row["decision"], row["kind"], row["node"])
     quant, note = quantitative_risk(posterior, design, n_quantitative, seed)
     return AuditReport(
         design=design,
@@ -395,7 +397,44 @@ def audit(
         quantitative_rows=quant,
         quantitative_note=note,
         map_edges=_map_edges(graphs, status, design, names),
+        paths=paths,
+        hinges=hinges,
+        provenance=provenance(posterior),
     )
+
+
+def provenance(posterior: Posterior) -> dict:
+    """What the posterior file records of its fit, for the report (JSON-ready)."""
+    import datetime
+
+    from causalpost import __version__
+
+    info = posterior.info
+    keys = ("converged", "rhat_log_score", "max_chain_disagreement", "ess_log_score",
+            "seconds")
+    diagnostics = {}
+    for key in keys:
+        value = posterior.diagnostics.get(key)
+        if value is not None and np.ndim(value) == 0:
+            value = np.asarray(value).item()
+            diagnostics[key] = value if not isinstance(value, float) or np.isfinite(value) \
+                else str(value)
+    if posterior.exact:
+        diagnostics.setdefault("converged", True)
+    return {
+        "data_file": info.get("data_file"),
+        "data_sha256": info.get("data_sha256"),
+        "n_obs": info.get("n_obs"),
+        "nodes": list(posterior.nodes),
+        "score": info.get("score"),
+        "prior": info.get("prior"),
+        "sampler": info.get("sampler"),
+        "seed": info.get("seed"),
+        "n_draws": posterior.n_draws,
+        "diagnostics": diagnostics,
+        "version": __version__,
+        "audited_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def _per_chain_probabilities(

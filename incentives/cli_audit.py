@@ -124,19 +124,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _text(report: Any) -> str:
-    lines = [
-        f"{report.design.name}: {report.verdict.upper()} "
-        f"(threshold {report.threshold:g}, {report.n_draws} draws, "
-        f"{report.n_unique_graphs} distinct graphs, evaluable {report.evaluable_fraction:.3g}, "
+    lines = [*report.headline(), ""]
+    lines += [
+        f"{report.n_unique_graphs} distinct graphs; evaluable {report.evaluable_fraction:.3g}, "
         f"excluded {report.excluded_fraction:.3g}, unevaluable "
-        f"{report.unevaluable_fraction:.3g})"
+        f"{report.unevaluable_fraction:.3g}; protected rows:"
     ]
-    for r in report.guarded.itertuples():
+    protected = [i for i, v in enumerate(report.rows["protected"]) if v]
+    for position, r in zip(protected, report.guarded.itertuples()):
         flag = "  conservative flag" if r.conservative else ""
         lines.append(
             f"  {r.decision} {r.kind:<4} {r.node}: p={r.probability:.4f} "
             f"[{r.lo:.4f}, {r.hi:.4f}]{flag}"
         )
+        for path in report.paths.get(position, [])[:1]:
+            lines.append(f"      path: {' -> '.join(path)}")
     lines += [f"  why: {reason}" for reason in report.reasons]
     if report.converged is False:
         lines.append(

@@ -99,6 +99,9 @@ class AuditReport:
     quantitative_rows: pd.DataFrame | None = field(repr=False)
     quantitative_note: str = field(repr=False)
     map_edges: tuple[tuple[str, str], ...] = field(repr=False)
+    paths: dict[int, list[list[str]]] = field(default_factory=dict, repr=False)
+    hinges: dict[int, list[dict]] = field(default_factory=dict, repr=False)
+    provenance: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -149,7 +152,7 @@ class AuditReport:
     def to_json(self) -> dict[str, Any]:
         """The JSON-ready object printed by ``causalpost audit --json`` (module docstring)."""
         rows = []
-        for r in self.table.itertuples():
+        for position, r in enumerate(self.table.itertuples()):
             witness = None
             if r.witness >= 0:
                 witness = {
@@ -166,6 +169,8 @@ class AuditReport:
                     "conservative": bool(r.conservative),
                     "protected": bool(r.protected),
                     "witness": witness,
+                    "paths": self.paths.get(position, []),
+                    "hinge_edges": self.hinges.get(position, []),
                 }
             )
         return {
@@ -182,6 +187,7 @@ class AuditReport:
             "evaluable_fraction": float(self.evaluable_fraction),
             "min_evaluable": self.min_evaluable,
             "converged": self.converged,
+            "provenance": self.provenance,
         }
 
     # -- Markdown ---------------------------------------------------------------------
@@ -230,6 +236,67 @@ class AuditReport:
             )
         return lines
 
+    def headline(self) -> list[str]:
+        """Three lines for a human: the verdict, the deciding row, the edge it hinges on."""
+        g = self.guarded
+        lines = [f"{self.design.name}: {self.verdict.upper()} (threshold {self.threshold:g}, "
+                 f"{self.n_draws} draws, converged: {self.converged})"]
+        if not len(g):
+            return lines + ["no protected rows", "nothing hinges on an edge"]
+        position = self._deciding_position()
+        r = self.rows.iloc[position]
+        lines.append(f"deciding row: {r['decision']} {r['kind']} on {r['node']}: "
+                     f"p = {r['probability']:.3g} [{r['lo']:.3g}, {r['hi']:.3g}]"
+                     + (", conservative flag" if r["conservative"] else ""))
+        hinge = (self.hinges.get(position) or [None])[0]
+        if hinge is None:
+            lines.append("it hinges on no uncertain edge")
+        else:
+            a, b = hinge["edge"]
+            lines.append(f"it hinges on {a} -> {b} (P = {hinge['p_edge']:.2f}): "
+                         f"p = {hinge['p_if_present']:.3g} with it, "
+                         f"{hinge['p_if_absent']:.3g} without")
+        return lines
+
+    def _deciding_position(self) -> int:
+        """The protected row that decides the verdict: the highest upper end."""
+        t = self.rows
+        positions = np.flatnonzero(t["protected"].to_numpy())
+        return int(positions[np.argmax(t["hi"].to_numpy()[positions])])
+
+    def _why_lines(self) -> list[str]:
+        """Per protected row with positive probability: its paths and hinge edges."""
+        out = []
+        for position in np.flatnonzero(self.rows["protected"].to_numpy()):
+            r = self.rows.iloc[position]
+            paths = self.paths.get(int(position), [])
+            hinges = self.hinges.get(int(position), [])
+            if not paths and not hinges:
+                continue
+            out.append(f"- **{r['decision']} {r['kind']} on {r['node']}** "
+                       f"(p = {r['probability']:.3g})")
+            for path in paths:
+                out.append(f"  - path in the witness graph: {' → '.join(path)}")
+            for h in hinges:
+                out.append(f"  - hinges on {h['edge'][0]} → {h['edge'][1]} "
+                           f"(P = {h['p_edge']:.2f}): {h['p_if_present']:.3g} if present, "
+                           f"{h['p_if_absent']:.3g} if absent")
+        return out
+
+    def _provenance_lines(self) -> list[str]:
+        p = self.provenance
+        if not p:
+            return ["(not recorded)"]
+        sha = p.get("data_sha256")
+        return [
+            f"- data: {p.get('data_file') or '(not recorded)'}, {p.get('n_obs')} rows × "
+            f"{len(p.get('nodes') or [])} columns, sha256 {sha[:16] + '…' if sha else '-'}",
+            f"- score: {p.get('score')}; prior: {p.get('prior')}",
+            f"- sampler: {p.get('sampler')}, seed {p.get('seed')}, {p.get('n_draws')} draws; "
+            f"diagnostics: {p.get('diagnostics')}",
+            f"- causalpost {p.get('version')}, audited at {p.get('audited_at')}",
+        ]
+
     def to_markdown(self, all_rows: bool = False) -> str:
         """A Markdown summary: verdict, guarded rows, other incentives found, quantitative risk.
 
@@ -245,6 +312,11 @@ class AuditReport:
         out += _md_table(t[t["protected"]]) if t["protected"].any() else ["(none)"]
         rest = t if all_rows else t[~t["protected"] & ((t["probability"] > 0) | t["conservative"])]
         out += ["", "## Other incentives", "", *(_md_table(rest) if len(rest) else ["(none)"])]
+        why = self._why_lines()
+        if why:
+            out += ["", "## Why", "", *why]
+        out += ["", "## How to read this", "", *(f"- {line}" for line in DEFINITIONS)]
+        out += ["", "## Provenance", "", *self._provenance_lines()]
         out += ["", "## Quantitative risk", "", self.quantitative_note, ""]
         q = self.quantitative
         if q is not None and len(q):
@@ -296,6 +368,11 @@ class AuditReport:
             ),
             "<h2>Incentives</h2>",
             shown.drop(columns=["witness"]).to_html(index=False, float_format="%.4g"),
+            *(["<h2>Why</h2>", _html_list(self._why_lines())] if self._why_lines() else []),
+            "<h2>How to read this</h2>",
+            _html_list([f"- {line}" for line in DEFINITIONS]),
+            "<h2>Provenance</h2>",
+            _html_list(self._provenance_lines()),
             "<h2>Quantitative risk</h2>",
             f"<p>{html.escape(self.quantitative_note)}</p>",
         ]
@@ -319,6 +396,37 @@ class AuditReport:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(page)
         return page
+
+
+DEFINITIONS = (
+    "VoI (value of information): observing the node before deciding could raise the "
+    "agent's expected utility.",
+    "RI (response incentive): the optimal decision depends on the node, so the agent "
+    "responds to it.",
+    "VoC (value of control): setting the node could raise the agent's expected utility.",
+    "ICI (instrumental control incentive): the agent would want to influence the node as a "
+    "means to its utility (a path decision → node → utility).",
+    "probability: the posterior mass of the world graphs whose diagram admits the "
+    "incentive, renormalised over the graphs the design does not exclude.",
+    "interval: the sampler's own Monte Carlo error (Jeffreys, from the effective sample "
+    "size; widened to every chain's estimate when chains disagree; plus the mass that could "
+    "not be evaluated); zero width for an exact posterior.",
+    "conservative flag: some graph among the most probable ones covering 1 - alpha of the "
+    "mass admits the incentive — any plausible model that admits it raises the flag.",
+    "excluded / unevaluable mass: graphs in which the decision would influence what it "
+    "observes are excluded (the design's premise); graphs that cannot be evaluated (a "
+    "utility with children) count towards every upper end and the flag.",
+    "how to read this: the design passes when, for every protected node and kind, the upper "
+    "end is at most the threshold and the conservative flag is down; 'Why' shows the paths "
+    "that create a failing incentive and the uncertain edges it hinges on.",
+)
+
+
+def _html_list(lines: list[str]) -> str:
+    items = "".join(
+        f"<li>{html.escape(line.lstrip('- ').replace('**', ''))}</li>" for line in lines
+    )
+    return f"<ul>{items}</ul>"
 
 
 def _md_table(rows: pd.DataFrame) -> list[str]:

@@ -252,6 +252,7 @@ def test_json_has_exactly_the_issue_format(exact_posterior: Posterior) -> None:
         "evaluable_fraction",
         "min_evaluable",
         "converged",
+        "provenance",
     ]
     row = out["incentives"][0]
     assert list(row) == [
@@ -263,6 +264,8 @@ def test_json_has_exactly_the_issue_format(exact_posterior: Posterior) -> None:
         "conservative",
         "protected",
         "witness",
+        "paths",
+        "hinge_edges",
     ]
     assert len(out["incentives"]) == 4 * 6
     with_witness = [r for r in out["incentives"] if r["witness"]]
