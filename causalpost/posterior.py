@@ -27,6 +27,7 @@ from causalpost.errors import CausalpostError
 __all__ = ["Posterior", "RankedGraph"]
 
 FORMAT = "causalpost.posterior/1"
+_WALL_CLOCK = frozenset({"seconds", "train_seconds"})  # never saved: same seed, same bytes
 
 
 class RankedGraph(NamedTuple):
@@ -238,12 +239,20 @@ class Posterior:
             raise CausalpostError(f"draw {i} out of range: the posterior has {self.n_draws}")
 
     def save(self, path: str | Path) -> Path:
-        """Write the posterior to an ``.npz`` file (no pickle); returns the path."""
+        """Write the posterior to an ``.npz`` file (no pickle); returns the path.
+
+        The file is written atomically (a temporary file renamed into place) and
+        holds no wall-clock time (the ``seconds`` / ``train_seconds``
+        diagnostics stay in memory only), so the same seed and options give
+        byte-identical files.
+        """
         path = Path(path)
         arrays = {"adjacency": self.adjacency, "log_weights": self.log_weights}
         arrays.update({f"param__{k}": v for k, v in self.params.items()})
         diag_json = {}
         for key, value in self.diagnostics.items():
+            if key in _WALL_CLOCK:
+                continue
             if isinstance(value, np.ndarray):
                 arrays[f"diag__{key}"] = value
             else:

@@ -585,3 +585,13 @@ sys.exit(main(["fit", {str(csv_path)!r}, "--out", {str(saved)!r}, "--quiet"]))
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
     assert saved.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.csv", "post.npz"]
+
+
+@pytest.mark.parametrize("name", sorted(cp.samplers.SAMPLERS))
+def test_same_seed_gives_byte_identical_files(tmp_path, name):
+    from tests.test_sampler_conformance import _make
+
+    data = cp.from_pandas(chain_frame(80, seed=7))
+    first = _make(name, seed=3).fit(data).posterior_.save(tmp_path / "a.npz").read_bytes()
+    again = _make(name, seed=3).fit(data).posterior_.save(tmp_path / "b.npz").read_bytes()
+    assert first == again
