@@ -37,8 +37,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from causalpost._io import check_output_dir
+    from incentives.design import DesignError
 
     check_output_dir(args.out, "--out")  # before a minute of work, not after it
+    if args.n_draws < 1 or args.seed < 0:  # before the output folder is created
+        raise DesignError(f"--n-draws must be >= 1 and --seed >= 0; got {args.n_draws}, "
+                          f"{args.seed}")
     run_demo(args.out, n_draws=args.n_draws, seed=args.seed, quiet=args.quiet)
     return 0
 

@@ -165,6 +165,9 @@ CASES = [
                                          "decisions": ["D"], "utilities": ["U"]})},
      ["incentives", "{d}/x.json"], 2, "cycle"),
     ("demo-out-is-file", {}, ["demo", "--out", "{d}/data.csv"], 2, "not a directory"),
+    ("demo-seed-negative", {}, ["demo", "--out", "{d}/demo", "--seed", "-1"], 2, "--seed >= 0"),
+    ("demo-n-draws-zero", {}, ["demo", "--out", "{d}/demo", "--n-draws", "0"], 2,
+     "--n-draws must be >= 1"),
 ]
 
 # Read correctly, not refused (they were misread or refused before)
@@ -215,6 +218,7 @@ def test_bad_input_gets_one_line_and_its_exit_code(tmp_path, capsys, case, files
     if "/proc/" in " ".join(argv) and not Path("/proc").is_dir():
         pytest.skip("no /proc")
     _write(tmp_path, files)
+    entries = sorted(p.name for p in tmp_path.iterdir())
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     assert main([a.format(d=tmp_path) for a in argv]) == code
     err = capsys.readouterr().err
@@ -224,6 +228,7 @@ def test_bad_input_gets_one_line_and_its_exit_code(tmp_path, capsys, case, files
     assert fragment in lines[0]
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     assert after == before, "a refused command changed or wrote files"
+    assert sorted(p.name for p in tmp_path.iterdir()) == entries, "it created something"
 
 
 @pytest.mark.parametrize(("case", "files", "argv"), ACCEPTED, ids=[c[0] for c in ACCEPTED])
