@@ -152,8 +152,9 @@ def _extra_commands():
     from importlib import import_module
 
     hooks = []
-    for module in ("causalpost.cli_plot", "causalpost.cli_guard", "incentives.cli",
-                   "incentives.cli_audit", "incentives.cli_plan", "incentives.demo"):
+    for module in ("causalpost.cli_plot", "causalpost.cli_guard", "causalpost.cli_evaluate",
+                   "incentives.cli", "incentives.cli_audit", "incentives.cli_plan",
+                   "incentives.demo"):
         try:
             hooks.append(import_module(module).add_parser)
         except ModuleNotFoundError as exc:
