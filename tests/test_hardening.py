@@ -595,3 +595,47 @@ def test_same_seed_gives_byte_identical_files(tmp_path, name):
     first = _make(name, seed=3).fit(data).posterior_.save(tmp_path / "a.npz").read_bytes()
     again = _make(name, seed=3).fit(data).posterior_.save(tmp_path / "b.npz").read_bytes()
     assert first == again
+
+
+# -- numerically hostile data: no NaN or inf in any score or parameter ---------------
+
+
+def _hostile_tables() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=200)
+    return {
+        "collinear": np.c_[x, 2 * x, x + rng.normal(size=200)],
+        "duplicated": np.c_[x, x, rng.normal(size=200)],
+        "n<d": rng.normal(size=(3, 5)),
+        "scaled 1e8 / 1e-8": np.c_[x * 1e8, (x + rng.normal(size=200)) * 1e-8,
+                                   rng.normal(size=200)],
+    }
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("name", list(_hostile_tables()))
+def test_hostile_tables_give_finite_scores_and_parameters(name, standardize):
+    from causalpost.graphs import enumerate_dags
+    from causalpost.scores import BGe
+
+    values = _hostile_tables()[name]
+    data = cp.from_numpy(values)
+    bound = BGe(standardize=standardize).bind(data)
+    d = data.n_nodes
+    sets = [()] + [(i,) for i in range(1, d)] + [tuple(range(1, d))]
+    assert np.isfinite(bound.local_scores(0, sets)).all()
+    post = cp.fit(data, seed=0, score_options={"standardize": standardize})
+    assert np.isfinite(post.log_weights).all()
+    for value in post.params.values():
+        assert np.isfinite(value).all()
+    assert post.n_draws == len(enumerate_dags(d))
+
+
+def test_a_million_rows_give_finite_results():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=10**6)
+    values = np.c_[x, 0.5 * x + rng.normal(size=10**6), rng.normal(size=10**6)]
+    post = cp.fit(cp.from_numpy(values, ["A", "B", "C"]), seed=0)
+    assert np.isfinite(post.log_weights).all()
+    assert all(np.isfinite(v).all() for v in post.params.values())
+    assert post.edge_prob_matrix[0, 1] + post.edge_prob_matrix[1, 0] > 0.999
