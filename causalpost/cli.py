@@ -90,7 +90,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    fit = sub.add_parser("fit", help="learn a posterior over DAGs and parameters from a CSV")
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    fit = sub.add_parser("fit", help="learn a posterior over DAGs and parameters from a CSV",
+                         formatter_class=defaults)
     fit.add_argument("data", help="CSV file with a header row of node names")
     fit.add_argument("--out", required=True, help="where to write the posterior (.npz)")
     fit.add_argument("--sampler", default="auto", choices=["auto", *sorted(SAMPLERS)],
@@ -111,6 +113,8 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--continuous", nargs="*", default=[], metavar="COL",
                      help="treat these columns as continuous")
     fit.add_argument("--design", help="an agent design (JSON) whose constraints to apply")
+    fit.add_argument("--na-values", nargs="*", metavar="TOKEN",
+                     help="cells read as missing (default: empty, NA, NaN, nan; not None)")
     fit.add_argument("--intervention-column", metavar="COL",
                      help="column naming each row's intervened nodes, ';'-separated "
                           "(empty: observational); not a variable")
@@ -136,10 +140,14 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--json", action="store_true", help="print a JSON summary")
     fit.set_defaults(handler=_cmd_fit)
 
-    show = sub.add_parser("show", help="print a saved posterior")
+    show = sub.add_parser("show", help="print a saved posterior", formatter_class=defaults)
     show.add_argument("posterior", help="a .npz file written by `causalpost fit`")
     show.add_argument("--top", type=int, default=5, help="number of top graphs")
     show.add_argument("--json", action="store_true")
+    show.add_argument("--matrix", action="store_true",
+                      help="print the full edge-probability matrix instead of a ranked list")
+    show.add_argument("--min-prob", type=float, default=0.05,
+                      help="smallest probability in the ranked edge list")
     show.set_defaults(handler=_cmd_show)
 
     for register in _extra_commands():
@@ -171,7 +179,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     kinds = {c: "discrete" for c in args.discrete}
     kinds.update({c: "continuous" for c in args.continuous})
     data = cp.load_csv(args.data, kinds=kinds or None,
-                       intervention_column=args.intervention_column)
+                       intervention_column=args.intervention_column, na_values=args.na_values)
     knowledge = cp.BackgroundKnowledge.from_strings(args.forbid, args.require, args.tiers)
     design_note = None
     if args.design:
@@ -212,6 +220,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_summary(posterior, 5)))
     else:
+        print(_columns_line(data))
         if design_note:
             print(design_note)
         print(f"wrote {args.out}: {posterior}")
@@ -221,6 +230,21 @@ def _cmd_fit(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_NOT_CONVERGED if args.strict else EXIT_OK
     return EXIT_OK
+
+
+def _columns_line(data) -> str:
+    """Which columns were read as discrete / continuous (and the interventional rows)."""
+    discrete = [n for n, k in zip(data.names, data.kinds) if k == "discrete"]
+    continuous = [n for n, k in zip(data.names, data.kinds) if k == "continuous"]
+    parts = [f"read {data.n_obs} rows x {data.n_nodes} columns"]
+    if continuous:
+        parts.append(f"continuous: {', '.join(continuous)}")
+    if discrete:
+        parts.append(f"discrete (strings, booleans or integers with at most 10 levels): "
+                     f"{', '.join(discrete)}")
+    if data.is_interventional:
+        parts.append(f"{int(data.intervention.any(axis=1).sum())} interventional rows")
+    return "; ".join(parts) + " (override with --discrete / --continuous)"
 
 
 def _rerun(argv: list[str], max_seconds: float) -> str:
@@ -276,9 +300,27 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(_summary(posterior, args.top)))
         return EXIT_OK
     print(posterior)
-    print("\nPosterior edge probabilities (row -> column):")
-    with np.printoptions(precision=3, suppress=True):
-        print(posterior.edge_probs.round(3).to_string())
+    diagnostics = _summary(posterior, 1)["diagnostics"]
+    print("diagnostics: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                                      for k, v in diagnostics.items()))
+    if args.matrix:
+        print("\nPosterior edge probabilities (row -> column):")
+        with np.printoptions(precision=3, suppress=True):
+            print(posterior.edge_probs.round(3).to_string())
+    else:
+        print(f"\nEdges by posterior probability (P >= {args.min_prob:g}; --matrix for all):")
+        probs = posterior.edge_prob_matrix
+        ranked = sorted(((probs[i, j], i, j) for i in range(len(probs))
+                         for j in range(len(probs)) if i != j and probs[i, j] >= args.min_prob),
+                        reverse=True)
+        width = max((len(posterior.nodes[i]) + len(posterior.nodes[j]) + 4
+                     for _, i, j in ranked), default=0)
+        for p, i, j in ranked:
+            edge = f"{posterior.nodes[i]} -> {posterior.nodes[j]}"
+            both = " (direction open)" if probs[j, i] >= 0.2 and p >= 0.2 else ""
+            print(f"  {edge:<{width}}  {p:.3f}{both}")
+        if not ranked:
+            print("  (none)")
     print(f"\nTop {args.top} graphs:")
     for rank, graph in enumerate(posterior.top_graphs(args.top), start=1):
         edges = ", ".join(f"{a}->{b}" for a, b in graph.edges(posterior.nodes)) or "(empty)"

@@ -28,6 +28,7 @@ Kind = Literal["continuous", "discrete"]
 _KINDS = ("continuous", "discrete")
 MAX_DISCRETE_LEVELS = 10
 _DELIMITERS = (",", ";", "\t", "|")
+DEFAULT_NA_VALUES = ("", "NA", "NaN", "nan")
 MAX_ABS_VALUE = 1e100  # beyond this a column's variance (and its parameters) overflow
 
 
@@ -200,6 +201,7 @@ def load_csv(
     max_levels: int = MAX_DISCRETE_LEVELS,
     sep: str | None = None,
     intervention_column: str | None = None,
+    na_values: Sequence[str] | None = None,
 ) -> Dataset:
     """Read a CSV file with a header row of node names.
 
@@ -220,6 +222,10 @@ def load_csv(
         A column naming, per row, the nodes intervened on (perfect interventions),
         separated by ``;``; empty means observational. It is not a variable. See
         :func:`from_pandas`.
+    na_values : sequence of str, optional
+        Cells read as missing (and then refused). Default :data:`DEFAULT_NA_VALUES`:
+        empty, ``NA``, ``NaN``, ``nan`` -- not pandas' longer list, in which
+        ``None`` or ``null`` would turn a category of discrete data into a gap.
 
     Returns
     -------
@@ -248,7 +254,9 @@ def load_csv(
         raise DataError(f"{str(path)!r} is empty: expected a header row of node names")
     _check_names([h.strip() for h in header])
     try:
-        frame = pd.read_csv(path, sep=sep, skipinitialspace=True, encoding="utf-8-sig")
+        frame = pd.read_csv(path, sep=sep, skipinitialspace=True, encoding="utf-8-sig",
+                            keep_default_na=False,
+                            na_values=list(DEFAULT_NA_VALUES if na_values is None else na_values))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
             ValueError) as exc:
         raise DataError(f"cannot parse {str(path)!r} as CSV: {str(exc).splitlines()[0]}") from None
