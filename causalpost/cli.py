@@ -103,7 +103,13 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--no-standardize", action="store_true",
                      help="BGe on raw columns instead of standardized ones")
     fit.add_argument("--ess", type=float, help="BDeu equivalent sample size (default 1)")
-    fit.add_argument("--prior", choices=["uniform", "erdos_renyi"], default="uniform")
+    fit.add_argument("--prior", choices=["uniform", "erdos_renyi", "fair"], default="uniform",
+                     help="graph prior: uniform over DAGs, Erdos-Renyi (one expected edge per "
+                          "node unless --expected-edges), or fair (uniform over parent-set sizes)")
+    fit.add_argument("--expected-edges", type=float,
+                     help="Erdos-Renyi prior with this many expected edges (implies the prior)")
+    fit.add_argument("--size-penalty", type=float, default=0.0,
+                     help="subtract this per parent from each node's log prior")
     fit.add_argument("--max-parents", type=int)
     fit.add_argument("--forbid", nargs="*", default=[], metavar="A:B", help="forbidden edges")
     fit.add_argument("--require", nargs="*", default=[], metavar="A:B", help="required edges")
@@ -200,7 +206,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                "ess_target": args.ess_target, "disagreement_tol": args.disagreement_tol}
     options = {k: v for k, v in options.items() if v is not None}
     fit_kwargs = dict(sampler=args.sampler, score=args.score, score_options=score_options or None,
-                      prior=args.prior, knowledge=knowledge, max_parents=args.max_parents,
+                      prior=_prior(args, data.n_nodes), knowledge=knowledge,
+                      max_parents=args.max_parents,
                       n_draws=args.n_draws, seed=args.seed, quiet=args.quiet, **options)
     sampler = make_sampler(n_nodes=data.n_nodes, **fit_kwargs)
     if args.sampler != "exact":
@@ -230,6 +237,21 @@ def _cmd_fit(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_NOT_CONVERGED if args.strict else EXIT_OK
     return EXIT_OK
+
+
+def _prior(args: argparse.Namespace, n_nodes: int):
+    """The graph prior the --prior / --expected-edges / --size-penalty flags ask for."""
+    from causalpost.scores import GraphPrior
+
+    if args.expected_edges is not None:
+        if args.prior not in ("uniform", "erdos_renyi"):
+            raise CausalpostError("--expected-edges sets the Erdos-Renyi prior; drop --prior "
+                                  f"{args.prior}")
+        return GraphPrior("erdos_renyi", expected_edges=args.expected_edges,
+                          size_penalty=args.size_penalty)
+    kind = args.prior
+    expected = float(n_nodes) if kind == "erdos_renyi" else None
+    return GraphPrior(kind, expected_edges=expected, size_penalty=args.size_penalty)
 
 
 def _columns_line(data) -> str:

@@ -38,15 +38,18 @@ class Problem:
 
 
 def resolve_prior(prior: GraphPrior | str | None, n_nodes: int) -> GraphPrior:
-    """Accept a GraphPrior, ``"uniform"`` (or None), or ``"erdos_renyi"`` (one expected
-    edge per node, as in the DAG-GFlowNet experiments)."""
+    """Accept a GraphPrior, ``"uniform"`` (or None), ``"erdos_renyi"`` (one expected
+    edge per node, as in the DAG-GFlowNet experiments) or ``"fair"`` (Eggeling et al. 2019)."""
     if prior is None or prior == "uniform":
         return GraphPrior("uniform")
     if isinstance(prior, GraphPrior):
         return prior
     if prior in ("er", "erdos_renyi"):
         return GraphPrior("erdos_renyi", expected_edges=float(n_nodes))
-    raise CausalpostError(f"unknown prior {prior!r}; use 'uniform', 'erdos_renyi' or a GraphPrior")
+    if prior == "fair":
+        return GraphPrior("fair")
+    raise CausalpostError(f"unknown prior {prior!r}; use 'uniform', 'erdos_renyi', 'fair' or a "
+                          "GraphPrior")
 
 
 def prepare_problem(

@@ -2,7 +2,21 @@
 
 A modular prior factorizes over nodes, ``log p(G) = sum_j f(|Pa_j|)``, so it
 is stored as a table over parent-set sizes (as jax-dag-gflownet does) and
-added to each local score.
+added to each local score. Three kinds, and an optional size penalty on any:
+
+* ``uniform``: every DAG equally likely (``f = 0``). Over many nodes this puts
+  most mass on dense graphs (most DAGs are dense).
+* ``erdos_renyi``: each edge independently with probability ``p`` (given, or
+  ``expected_edges / (d (d - 1) / 2)``): ``f(k) = k log p + (d - 1 - k) log(1 - p)``.
+* ``fair``: uniform over each node's parent-set *size*, then uniform among the
+  sets of that size (Eggeling, Viinikka, Vuoksenmaa & Koivisto 2019; sumu's
+  default): ``f(k) = -log C(d - 1, k)``.
+* ``size_penalty`` ``lambda >= 0`` adds ``-lambda k`` (fewer parents preferred).
+
+References
+----------
+Eggeling, R., Viinikka, J., Vuoksenmaa, A. & Koivisto, M. (2019). On structure
+priors for learning Bayesian networks. AISTATS, PMLR 89.
 """
 
 from __future__ import annotations
@@ -11,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy.special import gammaln
 
 from causalpost.errors import CausalpostError
 
@@ -23,12 +38,15 @@ class GraphPrior:
 
     Parameters
     ----------
-    kind : {"uniform", "erdos_renyi"}
+    kind : {"uniform", "erdos_renyi", "fair"}
         ``uniform``: every DAG equally likely. ``erdos_renyi``: each possible
         edge present independently with probability ``edge_prob`` (restricted
         to DAGs), or with ``edge_prob = expected_edges / (d (d - 1) / 2)``.
+        ``fair``: uniform over parent-set sizes (Eggeling et al. 2019).
     edge_prob, expected_edges : float, optional
         Exactly one of them for ``erdos_renyi``.
+    size_penalty : float
+        ``lambda >= 0``: adds ``-lambda |Pa_j|`` per node to any kind.
 
     Examples
     --------
@@ -36,13 +54,20 @@ class GraphPrior:
     [-0.811, -1.504, -2.197]
     """
 
-    kind: Literal["uniform", "erdos_renyi"] = "uniform"
+    kind: Literal["uniform", "erdos_renyi", "fair"] = "uniform"
     edge_prob: float | None = None
     expected_edges: float | None = None
+    size_penalty: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.kind not in ("uniform", "erdos_renyi"):
-            raise CausalpostError(f"unknown prior {self.kind!r}; use 'uniform' or 'erdos_renyi'")
+        if self.kind not in KINDS:
+            raise CausalpostError(f"unknown prior {self.kind!r}; use one of {list(KINDS)}")
+        if not np.isfinite(self.size_penalty) or self.size_penalty < 0:
+            raise CausalpostError(f"size_penalty must be a finite number >= 0, got "
+                                  f"{self.size_penalty}")
+        if self.kind != "erdos_renyi" and (self.edge_prob is not None
+                                           or self.expected_edges is not None):
+            raise CausalpostError("edge_prob / expected_edges belong to the erdos_renyi prior")
         if self.kind == "erdos_renyi":
             if (self.edge_prob is None) == (self.expected_edges is None):
                 raise CausalpostError("erdos_renyi prior: give exactly one of edge_prob, "
@@ -69,12 +94,22 @@ class GraphPrior:
     def log_prior_by_size(self, n_nodes: int) -> np.ndarray:
         """Log-prior of one node's parent set by its size, shape (n_nodes,)."""
         sizes = np.arange(n_nodes, dtype=np.float64)
+        penalty = -self.size_penalty * sizes
+        if self.kind == "fair":
+            return penalty - _log_binomial(n_nodes - 1, sizes)
         p = self.edge_probability(n_nodes)
         if p is None:
-            return np.zeros(n_nodes)
-        return sizes * np.log(p) + (n_nodes - 1 - sizes) * np.log1p(-p)
+            return penalty
+        return penalty + sizes * np.log(p) + (n_nodes - 1 - sizes) * np.log1p(-p)
 
     def to_json(self) -> dict:
         """A JSON-ready dict."""
         return {"kind": self.kind, "edge_prob": self.edge_prob,
-                "expected_edges": self.expected_edges}
+                "expected_edges": self.expected_edges, "size_penalty": self.size_penalty}
+
+
+KINDS = ("uniform", "erdos_renyi", "fair")
+
+
+def _log_binomial(n: int, k: np.ndarray) -> np.ndarray:
+    return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)

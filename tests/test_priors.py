@@ -1,0 +1,99 @@
+"""Graph priors (issue 20): each against brute-force enumeration at d = 4 (exact sampler, DP)."""
+
+from __future__ import annotations
+
+from math import comb
+
+import numpy as np
+import pytest
+
+import causalpost as cp
+from causalpost.cli import main
+from causalpost.dp import dag_modular_edge_probs
+from causalpost.errors import CausalpostError
+from causalpost.graphs import enumerate_dags
+from causalpost.samplers._common import prepare_problem
+from causalpost.scores import BGe, GraphPrior
+
+PRIORS = [
+    GraphPrior("uniform"),
+    GraphPrior("fair"),
+    GraphPrior("erdos_renyi", expected_edges=2.0),
+    GraphPrior("fair", size_penalty=1.5),
+    GraphPrior("uniform", size_penalty=0.7),
+]
+
+
+def _log_prior_by_hand(prior: GraphPrior, sizes: np.ndarray, d: int) -> float:
+    """The definitions, written out per node."""
+    total = -prior.size_penalty * sizes.sum()
+    if prior.kind == "fair":
+        total -= sum(np.log(comb(d - 1, int(k))) for k in sizes)
+    elif prior.kind == "erdos_renyi":
+        p = prior.expected_edges / (d * (d - 1) / 2)
+        total += sum(k * np.log(p) + (d - 1 - k) * np.log(1 - p) for k in sizes)
+    return float(total)
+
+
+@pytest.fixture(scope="module")
+def data() -> cp.Dataset:
+    rng = np.random.default_rng(8)
+    a = rng.normal(size=60)
+    b = 0.5 * a + rng.normal(size=60)
+    c = 0.4 * b + rng.normal(size=60)
+    e = rng.normal(size=60)
+    return cp.from_numpy(np.c_[a, b, c, e], ["A", "B", "C", "E"])
+
+
+@pytest.mark.parametrize("prior", PRIORS, ids=lambda p: f"{p.kind}-{p.size_penalty}")
+def test_prior_against_brute_force_enumeration(prior: GraphPrior, data) -> None:
+    d = data.n_nodes
+    bound = BGe().bind(data)
+    dags = enumerate_dags(d)
+    log_post = np.array([
+        sum(bound.local_score(j, tuple(np.flatnonzero(g[:, j]))) for j in range(d))
+        + _log_prior_by_hand(prior, g.sum(axis=0), d)
+        for g in dags
+    ])
+    w = np.exp(log_post - log_post.max())
+    w /= w.sum()
+    expected = np.einsum("s,sij->ij", w, dags.astype(float))
+    post = cp.fit(data, sampler="exact", prior=prior, quiet=True)
+    np.testing.assert_allclose(post.edge_prob_matrix, expected, atol=1e-9)
+    problem = prepare_problem(data, "bge", None, prior, None, None)
+    np.testing.assert_allclose(dag_modular_edge_probs(problem.table()), expected, atol=1e-9)
+
+
+def test_penalties_make_sparser_posteriors(data) -> None:
+    sizes = [cp.fit(data, sampler="exact", prior=GraphPrior("uniform", size_penalty=lam),
+                    quiet=True).edge_prob_matrix.sum() for lam in (0.0, 2.0, 6.0)]
+    assert sizes[0] > sizes[1] > sizes[2]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"kind": "beta"}, "unknown prior"),
+    ({"kind": "fair", "size_penalty": -1.0}, "size_penalty"),
+    ({"kind": "fair", "expected_edges": 3.0}, "belong to the erdos_renyi"),
+    ({"kind": "erdos_renyi"}, "exactly one"),
+])
+def test_bad_prior_options(options, message) -> None:
+    with pytest.raises(CausalpostError, match=message):
+        GraphPrior(**options)
+
+
+def test_cli_prior_flags(tmp_path, data, capsys) -> None:
+    csv = tmp_path / "d.csv"
+    data.to_pandas().to_csv(csv, index=False)
+    out = tmp_path / "p.npz"
+    assert main(["fit", str(csv), "--out", str(out), "--sampler", "exact", "--prior", "fair",
+                 "--size-penalty", "0.5", "--quiet"]) == 0
+    assert cp.Posterior.load(out).info["prior"] == {
+        "kind": "fair", "edge_prob": None, "expected_edges": None, "size_penalty": 0.5}
+    assert main(["fit", str(csv), "--out", str(out), "--sampler", "exact",
+                 "--expected-edges", "2", "--quiet"]) == 0
+    assert cp.Posterior.load(out).info["prior"]["expected_edges"] == 2.0
+    capsys.readouterr()
+    assert main(["fit", str(csv), "--out", str(out), "--expected-edges", "2",
+                 "--prior", "fair"]) == 2
+    assert "--expected-edges" in capsys.readouterr().err
+    assert main(["fit", str(csv), "--out", str(out), "--size-penalty", "-1"]) == 2
