@@ -251,7 +251,7 @@ def _check_cpts(params, adjacency, info, nodes, where) -> None:
     log_arity = np.log(np.maximum(arities, 1))
     for j in range(d):
         cpt = params[f"cpt_{j}"]
-        if cpt.ndim != 3 or arities[j] < 2:
+        if cpt.ndim != 3 or arities[j] < 2 or cpt.shape[1] < 1:
             raise CausalpostError(f"{where}: cpt_{j} must have shape (n_draws, configs, arity)")
         log_configs = adjacency[:, :, j].astype(np.float64) @ log_arity
         if (log_configs > np.log(cpt.shape[1]) + 1e-9).any():
