@@ -78,6 +78,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=0.5,
         help="smallest posterior mass the design can be checked on for the audit to pass",
     )
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="local workers (-1: every core); the result does not depend on it")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                        help="run on a Dask cluster (pip install -e '.[dask]')")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--markdown", action="store_true", help="print the Markdown report")
     parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
@@ -107,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         alpha=args.alpha,
         n_quantitative=0 if args.json and not args.html else args.n_quantitative,
         min_evaluable=args.min_evaluable,
+        n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
         quiet=args.quiet or args.json,
     )
     if args.html:

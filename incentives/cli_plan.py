@@ -47,6 +47,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--threshold", type=float, default=0.05, help="the audit's threshold")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plot", metavar="PNG", help="write a bar plot of EIG per candidate")
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="local workers (-1: every core); the result does not depend on it")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                        help="run on a Dask cluster (pip install -e '.[dask]')")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -79,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         candidates = [c.strip() for c in args.candidates.split(",") if c.strip()]
     plan = plan_experiments(posterior, design, data, candidates=candidates, n_rows=args.n_rows,
                             n_sims=args.n_sims, threshold=args.threshold, seed=args.seed,
-                            quiet=args.quiet or args.json)
+                            quiet=args.quiet or args.json, n_jobs=args.n_jobs,
+                            scheduler=args.scheduler)
     if args.plot:
         from causalpost.plot import save_figure
 

@@ -54,9 +54,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from causalpost.data import Dataset
+from causalpost.parallel import run_tasks
 from causalpost.posterior import Posterior
 from causalpost.scores import make_score
 from causalpost.simulate import simulate_draw
@@ -160,6 +160,8 @@ def plan_experiments(
     threshold: float = 0.05,
     seed: int | np.random.Generator | None = 0,
     quiet: bool = False,
+    n_jobs: int | None = 1,
+    scheduler: Any = None,
 ) -> ExperimentPlan:
     """Rank single-node hard interventions by how much they would tell about the audit.
 
@@ -181,7 +183,13 @@ def plan_experiments(
         The audit's risk threshold (for ``p_decided``).
     seed : int or numpy.random.Generator, optional
     quiet : bool
-        No progress bar.
+        No progress bar (it counts candidates done, across workers).
+    n_jobs : int, optional
+        Candidates simulated in parallel (-1: every core); each candidate has its own
+        seed, so the plan is identical whatever the number of workers.
+    scheduler : str or dask.distributed.Client, optional
+        Simulate on a Dask cluster (:mod:`causalpost.parallel`); the posterior and
+        score statistics are scattered once.
 
     Returns
     -------
@@ -207,23 +215,16 @@ def plan_experiments(
     if not posterior.params:
         raise DesignError("the posterior carries no parameter draws to simulate experiments "
                           "from; refit it with parameters (the default)")
-    rng = np.random.default_rng(seed)
     support = _Support(posterior, design)
     updater = _Updater(posterior, data, support.graphs)
-    totals = len(chosen) * n_sims
-    bar = tqdm(total=totals, desc="plan", unit="experiment", disable=quiet)
+    # one seed per candidate: its estimate does not depend on the others or on n_jobs
+    streams = np.random.SeedSequence(_entropy_of(seed)).spawn(len(chosen))
+    tasks = [(names.index(name), stream) for name, stream in zip(chosen, streams)]
+    shared = (posterior, data, support, updater, int(n_rows), int(n_sims), float(threshold))
+    results = run_tasks(_simulate_candidate, tasks, shared=shared, n_jobs=n_jobs,
+                        scheduler=scheduler, desc="plan", quiet=quiet)
     table, rows = [], []
-    for name in chosen:
-        x = names.index(name)
-        entropies, row_probs = np.empty(n_sims), np.empty((n_sims, support.n_protected))
-        decided = np.empty(n_sims, dtype=bool)
-        for m in range(n_sims):
-            draw = support.draw_world(rng)
-            forced = _forced_values(data, x, n_rows, rng)
-            new = simulate_draw(posterior, draw, n_rows, do={x: forced}, seed=rng)
-            weights = updater.updated(support.log_probs, new, x)
-            entropies[m], row_probs[m], decided[m] = support.summarise(weights, threshold)
-            bar.update()
+    for name, (entropies, row_probs, decided) in zip(chosen, results):
         eig = support.entropy_now - entropies.mean()
         table.append({"node": name, "eig": max(eig, 0.0),
                       "eig_error": float(entropies.std(ddof=1) / math.sqrt(n_sims)),
@@ -234,7 +235,6 @@ def plan_experiments(
                          "node": r.node, "probability": float(support.row_probs_now[k]),
                          "expected_after": float(row_probs[:, k].mean()),
                          "eig": float(max(row_eig[k], 0.0))})
-    bar.close()
     order = pd.DataFrame(table).sort_values("eig", ascending=False, kind="stable")
     return ExperimentPlan(
         design_name=design.name,
@@ -247,6 +247,29 @@ def plan_experiments(
         n_graphs=len(support.graphs),
         tail_mass=support.tail_mass,
     )
+
+
+def _entropy_of(seed: int | np.random.Generator | None) -> int | None:
+    """An integer seed for SeedSequence (a Generator contributes one draw)."""
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2**63))
+    return seed
+
+
+def _simulate_candidate(task: tuple, shared: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n_sims`` simulated experiments do(x): entropies, row probabilities, decided flags."""
+    x, stream = task
+    posterior, data, support, updater, n_rows, n_sims, threshold = shared
+    rng = np.random.default_rng(stream)
+    entropies, row_probs = np.empty(n_sims), np.empty((n_sims, support.n_protected))
+    decided = np.empty(n_sims, dtype=bool)
+    for m in range(n_sims):
+        draw = support.draw_world(rng)
+        forced = _forced_values(data, x, n_rows, rng)
+        new = simulate_draw(posterior, draw, n_rows, do={x: forced}, seed=rng)
+        weights = updater.updated(support.log_probs, new, x)
+        entropies[m], row_probs[m], decided[m] = support.summarise(weights, threshold)
+    return entropies, row_probs, decided
 
 
 def _check_options(n_rows: int, n_sims: int, threshold: float) -> None:

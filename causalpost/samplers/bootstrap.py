@@ -31,18 +31,15 @@ search. JMLR 3, 507-554. https://doi.org/10.1162/153244303321897717
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from itertools import combinations
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from causalpost._causallearn import extend_pdag, run_ges, run_pc
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
+from causalpost.parallel import run_tasks
 from causalpost.posterior import Posterior
 from causalpost.samplers._common import Problem, check_fitted, make_posterior, prepare_problem
 from causalpost.scores import GraphPrior
@@ -97,17 +94,16 @@ class _Bootstrap:
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
         rng = np.random.default_rng(self.seed)
-        draw = partial(_draw, self._task(problem), np.asarray(data.values), data.kind,
-                       problem.forbidden, problem.required)
+        shared = (self._task(problem), np.asarray(data.values), data.kind, problem.forbidden,
+                  problem.required)
         streams = rng.spawn(self.n_draws)  # draw s depends only on the seed and s
         draws = np.zeros((self.n_draws, data.n_nodes, data.n_nodes), dtype=np.uint8)
-        with _pool(self.n_workers, self.n_draws) as pool:
-            chunk = max(1, self.n_draws // (4 * self.n_workers))
-            results = pool.map(draw, streams, chunksize=chunk) if pool else map(draw, streams)
-            bar = tqdm(results, total=self.n_draws, desc=self.name, disable=self.quiet,
-                       leave=False)
-            for s, dag in enumerate(bar):
-                draws[s] = _cap_parents(dag, problem)
+        # joblib's loky workers (no __main__ guard needed) or a Dask cluster: same draws
+        results = run_tasks(_draw_task, streams, shared=shared,
+                            n_jobs=min(int(self.n_workers), self.n_draws),
+                            scheduler=self.scheduler, desc=self.name, quiet=self.quiet)
+        for s, dag in enumerate(results):
+            draws[s] = _cap_parents(dag, problem)
         self._posterior = make_posterior(
             problem, draws, None, rng, sampler=self.name, parameters=self.parameters,
             diagnostics=self._diagnostics(),
@@ -148,6 +144,9 @@ class BootstrapPC(_Bootstrap):
         Worker processes for the resamples (default 1). Each resample draws
         from its own generator spawned from ``seed``, so the draws are the
         same for any number of workers.
+    scheduler : str or dask.distributed.Client, optional
+        Run the resamples on a Dask cluster (``"tcp://HOST:8786"``) instead;
+        the same draws as locally.
 
     Attributes
     ----------
@@ -183,6 +182,7 @@ class BootstrapPC(_Bootstrap):
         quiet: bool = False,
         parameters: bool = True,
         n_workers: int = 1,
+        scheduler: object = None,
     ) -> None:
         self._set(locals())
 
@@ -235,6 +235,7 @@ class BootstrapGES(_Bootstrap):
         quiet: bool = False,
         parameters: bool = True,
         n_workers: int = 1,
+        scheduler: object = None,
     ) -> None:
         self._set(locals())
 
@@ -281,17 +282,6 @@ def _draw(task: tuple, values: np.ndarray, kind: str, forbidden: np.ndarray,
                           "(constant or collinear columns?)")
 
 
-class _NoPool:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-
-def _pool(n_workers: int, n_draws: int) -> ProcessPoolExecutor | _NoPool:
-    """Spawned worker processes when ``n_workers > 1`` (None inside the context otherwise)."""
-    n_workers = min(int(n_workers), n_draws)
-    if n_workers <= 1:
-        return _NoPool()
-    return ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"))
+def _draw_task(stream: np.random.Generator, shared: tuple) -> np.ndarray:
+    """:func:`_draw` as a :func:`causalpost.parallel.run_tasks` task."""
+    return _draw(*shared, stream)
