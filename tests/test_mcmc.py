@@ -34,7 +34,7 @@ from causalpost.samplers._diagnostics import (
     split_rhat,
     window_check,
 )
-from causalpost.samplers._search_space import candidate_parents, expand_candidates
+from causalpost.samplers._search_space import candidate_parents
 from causalpost.samplers.exact import ExactSampler, exact_log_weights
 from causalpost.samplers.order_mcmc import OrderMCMC
 from causalpost.samplers.partition_mcmc import PartitionMCMC, dag_levels
@@ -277,16 +277,31 @@ def test_bad_options_raise(data5):
                           [f"X{i}" for i in range(40)]))
 
 
-def test_fit_entry_point_and_search_space_expansion():
+def test_search_space_expansion_recovers_excluded_parents():
+    """Four candidates per node exclude true parents and leave posterior mass at the
+    boundary; the iterative expansion (the default) takes them in until the boundary
+    mass is below its tolerance."""
     bench = linear_gaussian(12, 300, seed=2)
+    truth = bench.truth.astype(bool)
     opts = dict(sampler="partition", n_draws=300, seed=0, quiet=True, search_space="best",
-                max_candidates=4, n_chains=1)
-    narrow = cp.fit(bench.data, **opts)
-    grown = cp.fit(bench.data, expansions=1, **opts)
+                max_candidates=4, n_chains=1, parameters=False)
+    narrow = cp.fit(bench.data, expansions=0, **opts)
+    grown = cp.fit(bench.data, **opts)
     assert grown.n_draws == 300 and grown.info["sampler"] == "partition"
     assert max(narrow.diagnostics["n_candidates"]) == 4
-    assert 4 < max(grown.diagnostics["n_candidates"]) <= 16
+    assert (truth & ~narrow.diagnostics["candidates"].astype(bool)).any()
+    assert not (truth & ~grown.diagnostics["candidates"].astype(bool)).any()
+    share = narrow.diagnostics["boundary_share"]
+    assert (share >= 0).all() and (share.sum(axis=0) <= 1 + 1e-9).all()
+    missed = truth & ~narrow.diagnostics["candidates"].astype(bool)
+    assert share[missed].max() > 0.5  # a missed true parent claims the boundary mass
+    assert grown.diagnostics["n_expansions"] >= 1
+    assert grown.diagnostics["boundary_mass"] <= 0.01 < narrow.diagnostics["boundary_mass"]
     assert grown.edge_auroc(bench.truth) > max(0.85, narrow.edge_auroc(bench.truth))
+    with pytest.raises(CausalpostError, match="expansions"):
+        cp.fit(bench.data, expansions=-1, **opts)
+    with pytest.raises(CausalpostError, match="boundary_tol"):
+        cp.fit(bench.data, boundary_tol=0, **opts)
 
 
 def test_candidate_parents_and_expansion(data5):
@@ -295,11 +310,6 @@ def test_candidate_parents_and_expansion(data5):
     assert [c.size for c in best] == [2] * 5
     pc = candidate_parents(problem, "pc", min_candidates=1)
     assert all(c.size >= 1 and j not in c for j, c in enumerate(pc))
-    adj = np.zeros((5, 5), dtype=np.uint8)
-    adj[0, 1] = adj[1, 2] = adj[2, 3] = 1
-    empty = [np.array([], dtype=np.int64) for _ in range(5)]
-    grown, changed = expand_candidates(problem.bound, empty, adj * 0)
-    assert changed and sum(c.size for c in grown) > 0
     assert candidate_parents(problem, "full") is None
 
 
@@ -409,3 +419,17 @@ def test_pcor_needs_continuous_data_and_hybrid_falls_back_to_pc(discrete_data):
     hybrid = candidate_parents(problem, "hybrid")
     pc = candidate_parents(problem, "pc")
     assert [c.tolist() for c in hybrid] == [c.tolist() for c in pc]
+
+
+def test_score_table_reuses_unchanged_rows_and_equals_a_fresh_build(data5):
+    problem = prepare_problem(data5, None, None, None, None, None)
+    narrow = [np.array([k for k in range(5) if k != j][:2]) for j in range(5)]
+    wider = list(narrow)
+    wider[3] = np.array([0, 1, 2, 4])
+    old = problem.table(narrow)
+    reused, fresh = problem.table(wider, reuse=old), problem.table(wider)
+    assert reused.masks[0] is old.masks[0]  # unchanged node: not rescored
+    for j in range(5):
+        np.testing.assert_array_equal(reused.candidates[j], fresh.candidates[j])
+        np.testing.assert_array_equal(reused.masks[j], fresh.masks[j])
+        np.testing.assert_allclose(reused.scores[j], fresh.scores[j])

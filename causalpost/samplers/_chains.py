@@ -24,6 +24,7 @@ seed, except where ``max_seconds`` cuts a run short.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -137,6 +138,7 @@ class Chain:
 
     move_names: tuple[str, ...] = ()
     state_shape: tuple[int, ...] = ()
+    kernels: tuple = ()  # the compiled functions a run calls (for the first-run message)
 
     def __init__(self, seed: np.random.SeedSequence) -> None:
         self.rng = np.random.default_rng(seed)
@@ -281,6 +283,9 @@ def run_rounds(
         chain.every = every
     history: list[dict] = []
     runner = _Runner(chains, n_workers, deadline)
+    if not quiet and needs_compiling(chains[0].kernels):
+        print(f"{label}: compiling (first run only; numba caches the kernels on disk)",
+              file=sys.stderr, flush=True)
     with tqdm(total=n_chains * plan.n_iter, desc=label, disable=quiet, unit="it",
               mininterval=0.5, dynamic_ncols=True) as bar:
         runner.bar = bar
@@ -318,6 +323,20 @@ def run_rounds(
                 bar.set_postfix_str(_postfix(diag), refresh=True)
                 break
     return RunResult(chains, window, n_rounds, first_done, time.monotonic() - begin, history)
+
+
+def needs_compiling(kernels) -> bool:
+    """Whether a numba kernel is neither compiled in this process nor in its disk cache
+    (an index for the current source; a stale one counts as missing)."""
+    for kernel in kernels:
+        if getattr(kernel, "signatures", None):
+            continue
+        try:
+            if not kernel._cache._cache_file._load_index():
+                return True
+        except Exception:  # numba internals moved: say nothing rather than something wrong
+            return False
+    return False
 
 
 def _postfix(diag: dict) -> str:

@@ -31,10 +31,12 @@ class Problem:
     required: np.ndarray
     max_parents: int
 
-    def table(self, candidates: list[np.ndarray] | None = None) -> ScoreTable:
-        """Build the cached local-score table (optionally over candidate parents)."""
+    def table(self, candidates: list[np.ndarray] | None = None,
+              reuse: ScoreTable | None = None) -> ScoreTable:
+        """Build the cached local-score table (optionally over candidate parents, reusing
+        the rows of ``reuse`` whose candidates are unchanged)."""
         return build_score_table(self.bound, self.prior, self.forbidden, self.required,
-                                 self.max_parents, candidates)
+                                 self.max_parents, candidates, reuse)
 
 
 def resolve_prior(prior: GraphPrior | str | None, n_nodes: int) -> GraphPrior:

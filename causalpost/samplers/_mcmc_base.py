@@ -10,6 +10,7 @@ import numpy as np
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError, GraphTooLargeError
 from causalpost.posterior import Posterior
+from causalpost.samplers._boundary import boundary_shares, expand
 from causalpost.samplers._chains import (
     Chain,
     ChainPlan,
@@ -27,7 +28,7 @@ from causalpost.samplers._diagnostics import (
     rates,
     window_check,
 )
-from causalpost.samplers._search_space import candidate_parents, expand_candidates
+from causalpost.samplers._search_space import HYBRID_CAP, candidate_parents
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import ScoreTable
 from causalpost.scores.table import MAX_CANDIDATES
@@ -40,6 +41,8 @@ MAX_TABLE_SETS = 5_000_000
 # anneal="auto": starting power, and the shortest burn-in that cools slowly enough
 AUTO_ANNEAL = 0.01
 ANNEAL_MIN_BURN_IN = 500_000
+# expansions="auto": at most this many rounds of search-space expansion
+AUTO_EXPANSIONS = 4
 
 
 class MCMCBase:
@@ -100,22 +103,40 @@ class MCMCBase:
         """
         begin = time.monotonic()
         targets = self._targets()
+        if not 0 < self.boundary_tol <= 1:
+            raise CausalpostError(f"boundary_tol must be in (0, 1], got {self.boundary_tol}")
         deadline = begin + targets.max_seconds
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
         table = self._table(problem)
         plan = self._plan(data.n_nodes)
         seeds, rng = chain_seeds(self.seed, self._n_chains())
-        n_expand = int(getattr(self, "expansions", 0) or 0) if self._restricted(problem) else 0
-        for _ in range(n_expand):
-            result = self._run(problem, table, seeds, plan, targets, deadline, extend=False)
-            table, changed = self._expand(problem, table, result)
+        n_expansions = 0
+        for _ in range(self._n_expansions(problem)):
+            if time.monotonic() >= deadline:
+                break
+            pilot = self._run(problem, table, seeds, plan, targets, deadline, extend=False)
+            share = boundary_shares(problem, table.candidates, self._pooled_draws(pilot, plan))
+            if share.sum(axis=0).max(initial=0.0) <= self.boundary_tol:
+                break
+            candidates, changed = expand(table.candidates, share, self.boundary_tol,
+                                         max(self.max_candidates or 0, HYBRID_CAP))
             if not changed:
                 break
+            table = self._checked_table(problem, candidates, reuse=table)
+            n_expansions += 1
+        setup_seconds = time.monotonic() - begin
         result = self._run(problem, table, seeds, plan, targets, deadline, extend=True)
         draws, draw_chain, diagnostics = self._collect(result, plan, targets)
-        diagnostics.update(search_space=self._space(problem),
-                           n_candidates=[int(c.size) for c in table.candidates])
+        cand = np.zeros((data.n_nodes,) * 2, dtype=np.uint8)
+        for j, c in enumerate(table.candidates):
+            cand[c, j] = 1
+        share = boundary_shares(problem, table.candidates, draws)
+        diagnostics.update(search_space=self._space(problem), candidates=cand,
+                           n_candidates=[int(c.size) for c in table.candidates],
+                           boundary_mass=float(share.sum(axis=0).max(initial=0.0)),
+                           boundary_share=share, n_expansions=n_expansions,
+                           setup_seconds=setup_seconds)
         diagnostics["seconds"] = time.monotonic() - begin
         if not diagnostics["converged"]:
             convergence_warning(diagnostics, problem.data.names, targets,
@@ -209,6 +230,11 @@ class MCMCBase:
     def _table(self, problem: Problem) -> ScoreTable:
         space = self._space(problem)
         candidates = candidate_parents(problem, space, self.max_candidates, quiet=self.quiet)
+        return self._checked_table(problem, candidates)
+
+    def _checked_table(self, problem: Problem, candidates,
+                       reuse: ScoreTable | None = None) -> ScoreTable:
+        space = self._space(problem)
         n = problem.data.n_nodes - 1
         width = n if candidates is None else max(c.size for c in candidates)
         n_sets = sum(comb(width, k) for k in range(min(problem.max_parents, width) + 1))
@@ -218,12 +244,22 @@ class MCMCBase:
                 f"{problem.max_parents} need {n_sets:.3g} parent sets per node; lower "
                 "max_parents or use search_space='hybrid' / 'pc' / 'best' with "
                 "max_candidates")
-        return problem.table(candidates)
+        return problem.table(candidates, reuse)
 
-    def _expand(self, problem, table, result: RunResult) -> tuple[ScoreTable, bool]:
-        """BiDAG-style expansion around the best sampled DAG (see ``expand_candidates``)."""
-        chain = max(result.chains, key=lambda c: c.rec_score.max(initial=-np.inf))
-        best = chain.draws(np.array([int(np.argmax(chain.rec_score))]))[0][0]
-        candidates, changed = expand_candidates(problem.bound, list(table.candidates), best,
-                                                cap=max(self.max_candidates or 0, 16))
-        return (problem.table(candidates) if changed else table), changed
+    def _n_expansions(self, problem: Problem) -> int:
+        """Rounds of search-space expansion: ``"auto"`` up to :data:`AUTO_EXPANSIONS` on a
+        restricted space (none on the full one), or the number given."""
+        value = getattr(self, "expansions", 0)
+        if value == "auto":
+            return AUTO_EXPANSIONS if self._restricted(problem) else 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise CausalpostError(f"expansions must be 'auto' or an integer >= 0, got {value!r}")
+        return value if self._restricted(problem) else 0
+
+    def _pooled_draws(self, result: RunResult, plan: ChainPlan) -> np.ndarray:
+        """``n_keep`` draws of each chain, evenly spaced over the run's window."""
+        out = []
+        for chain in result.chains:
+            idx = chain.window(*result.window)
+            out.append(chain.draws(idx[evenly(idx.size, plan.n_keep)])[0])
+        return np.concatenate(out)

@@ -313,6 +313,8 @@ class LevelChain(Chain):
         self.state_shape = (payload.compiled.n_nodes,)
         self.move_names = (("split_join", "swap", "swap_adjacent", "node") if partition
                            else ("swap",))
+        self.kernels = ((run_partition if partition else run_order), state_score, draw_dags,
+                        mean_edge_probs)
         super().__init__(seed)
         self.payload, self.tab, self.partition = payload, tab, partition
 

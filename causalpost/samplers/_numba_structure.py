@@ -458,6 +458,7 @@ class StructureChain(Chain):
     bitsets, shape (n_nodes, n_words)."""
 
     move_names = ("add", "delete", "reverse", "rev")
+    kernels = (run_structure, init_state, hill_climb)
 
     def __init__(self, kernel, seed, arrays: tuple[tuple, np.ndarray]) -> None:
         d = kernel.n_nodes

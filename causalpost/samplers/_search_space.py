@@ -45,7 +45,7 @@ import numpy as np
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
 
-__all__ = ["SEARCH_SPACES", "candidate_parents", "expand_candidates", "partial_correlations",
+__all__ = ["SEARCH_SPACES", "candidate_parents", "partial_correlations",
            "single_parent_gains"]
 
 SEARCH_SPACES = ("full", "pc", "best", "pcor", "hybrid")
@@ -173,33 +173,6 @@ def _hybrid(problem, max_candidates, min_candidates, alpha, quiet=True) -> list[
         keep = [int(i) for i in ranked if int(i) in union][:max(HYBRID_CAP, k)]
         out.append(np.array(sorted(keep), dtype=np.int64))
     return out
-
-
-def expand_candidates(
-    bound, candidates: list[np.ndarray], adjacency: np.ndarray, cap: int = 20
-) -> tuple[list[np.ndarray], bool]:
-    """BiDAG-style expansion: for each node of a (best) DAG, add as candidates the
-    non-candidates whose addition to its parents raises its local score.
-
-    Returns the new candidate lists and whether anything was added; a node keeps
-    at most ``cap`` candidates (the largest gains first).
-    """
-    n_nodes = adjacency.shape[0]
-    out, changed = [], False
-    for j, cand in enumerate(candidates):
-        parents = tuple(int(p) for p in np.flatnonzero(adjacency[:, j]))
-        outside = [i for i in range(n_nodes) if i != j and i not in set(cand.tolist())]
-        room = cap - cand.size
-        if not outside or room <= 0:
-            out.append(cand)
-            continue
-        sets = [parents] + [tuple(sorted(parents + (i,))) for i in outside]
-        scores = bound.local_scores(j, sets)
-        gain = scores[1:] - scores[0]
-        best = [outside[k] for k in np.argsort(-gain, kind="stable")[:room] if gain[k] > 0]
-        changed |= bool(best)
-        out.append(np.array(sorted(set(cand.tolist()) | set(best)), dtype=np.int64))
-    return out, changed
 
 
 def _pc_skeleton(data, alpha: float, quiet: bool = True) -> np.ndarray:

@@ -75,8 +75,16 @@ class OrderMCMC(MCMCBase):
         Candidate parents, at most 24 per node; ``"auto"`` as for
         :class:`~causalpost.samplers.structure_mcmc.StructureMCMC`.
     max_candidates : int, optional
-    expansions : int
-        Rounds of BiDAG-style expansion of a restricted search space.
+    expansions : "auto" or int
+        Rounds of iterative search-space expansion (Kuipers, Suter & Moffa 2022) on
+        a restricted space: after a first-round pilot run, each node gains as
+        candidates the outside parents whose posterior share at the boundary
+        (:mod:`causalpost.samplers._boundary`) is at least ``boundary_tol`` (3 a round), and
+        the chains rerun, until the boundary mass is at most ``boundary_tol`` or
+        nothing changes. ``"auto"``: up to 4 rounds; 0: none.
+    boundary_tol : float
+        Largest posterior mass a node may keep just outside the search space (0.01);
+        the final value is ``diagnostics["boundary_mass"]``.
     anneal : float or None
         Annealed burn-in, as for :class:`~causalpost.samplers.partition_mcmc.PartitionMCMC`.
     Attributes
@@ -119,7 +127,8 @@ class OrderMCMC(MCMCBase):
         start: str = "greedy",
         search_space: str = "auto",
         max_candidates: int | None = None,
-        expansions: int = 0,
+        expansions: int | str = "auto",
+        boundary_tol: float = 0.01,
         anneal: float | str | None = "auto",
         disagreement_tol: float = 0.1,
         rhat_target: float = 1.05,
@@ -133,7 +142,8 @@ class OrderMCMC(MCMCBase):
             score=score, score_options=score_options, prior=prior, knowledge=knowledge,
             max_parents=max_parents, n_draws=n_draws, n_chains=n_chains, n_workers=n_workers,
             burn_in=burn_in, thin=thin, start=start, search_space=search_space,
-            max_candidates=max_candidates, expansions=expansions, anneal=anneal,
+            max_candidates=max_candidates, expansions=expansions, boundary_tol=boundary_tol,
+            anneal=anneal,
             disagreement_tol=disagreement_tol, rhat_target=rhat_target,
             ess_target=ess_target, max_seconds=max_seconds, seed=seed, quiet=quiet,
             parameters=parameters)

@@ -83,10 +83,16 @@ class PartitionMCMC(MCMCBase):
         Candidate parents, at most 24 per node; ``"auto"`` as for
         :class:`~causalpost.samplers.structure_mcmc.StructureMCMC`.
     max_candidates : int, optional
-    expansions : int
-        Rounds of BiDAG-style expansion of a restricted search space: after a
-        run, nodes gain as candidates the non-candidates that would raise their
-        local score in the best sampled DAG, and the chains are rerun.
+    expansions : "auto" or int
+        Rounds of iterative search-space expansion (Kuipers, Suter & Moffa 2022) on
+        a restricted space: after a first-round pilot run, each node gains as
+        candidates the outside parents whose posterior share at the boundary
+        (:mod:`causalpost.samplers._boundary`) is at least ``boundary_tol`` (3 a round), and
+        the chains rerun, until the boundary mass is at most ``boundary_tol`` or
+        nothing changes. ``"auto"``: up to 4 rounds; 0: none.
+    boundary_tol : float
+        Largest posterior mass a node may keep just outside the search space (0.01);
+        the final value is ``diagnostics["boundary_mass"]``.
     anneal : float, "auto" or None
         Simulated annealing during burn-in: the chain's target is raised to
         this power at the start and cooled geometrically to 1 over the first
@@ -138,7 +144,8 @@ class PartitionMCMC(MCMCBase):
         start: str = "greedy",
         search_space: str = "auto",
         max_candidates: int | None = None,
-        expansions: int = 0,
+        expansions: int | str = "auto",
+        boundary_tol: float = 0.01,
         anneal: float | str | None = "auto",
         disagreement_tol: float = 0.1,
         rhat_target: float = 1.05,
@@ -153,7 +160,8 @@ class PartitionMCMC(MCMCBase):
             max_parents=max_parents, n_draws=n_draws, n_chains=n_chains, n_workers=n_workers,
             burn_in=burn_in, thin=thin, swap_prob=swap_prob, node_prob=node_prob,
             start=start, search_space=search_space,
-            max_candidates=max_candidates, expansions=expansions, anneal=anneal,
+            max_candidates=max_candidates, expansions=expansions, boundary_tol=boundary_tol,
+            anneal=anneal,
             disagreement_tol=disagreement_tol, rhat_target=rhat_target,
             ess_target=ess_target, max_seconds=max_seconds, seed=seed, quiet=quiet,
             parameters=parameters)

@@ -73,6 +73,16 @@ class StructureMCMC(MCMCBase):
         correlations).
     max_candidates : int, optional
         Cap on candidate parents per node for ``"pc"`` / ``"best"`` / ``"pcor"`` / ``"hybrid"``.
+    expansions : "auto" or int
+        Rounds of iterative search-space expansion (Kuipers, Suter & Moffa 2022) on
+        a restricted space: after a first-round pilot run, each node gains as
+        candidates the outside parents whose posterior share at the boundary
+        (:mod:`causalpost.samplers._boundary`) is at least ``boundary_tol`` (3 a round), and
+        the chains rerun, until the boundary mass is at most ``boundary_tol`` or
+        nothing changes. ``"auto"``: up to 4 rounds; 0: none.
+    boundary_tol : float
+        Largest posterior mass a node may keep just outside the search space (0.01);
+        the final value is ``diagnostics["boundary_mass"]``.
     disagreement_tol : float
         Convergence target: the largest difference between two chains' marginals of
         one edge (default 0.1).
@@ -131,6 +141,8 @@ class StructureMCMC(MCMCBase):
         start: str = "greedy",
         search_space: str = "auto",
         max_candidates: int | None = None,
+        expansions: int | str = "auto",
+        boundary_tol: float = 0.01,
         disagreement_tol: float = 0.1,
         rhat_target: float = 1.05,
         ess_target: float = 400,
@@ -143,7 +155,8 @@ class StructureMCMC(MCMCBase):
             score=score, score_options=score_options, prior=prior, knowledge=knowledge,
             max_parents=max_parents, n_draws=n_draws, n_chains=n_chains, n_workers=n_workers,
             burn_in=burn_in, thin=thin, rev_prob=rev_prob, start=start, search_space=search_space,
-            max_candidates=max_candidates, disagreement_tol=disagreement_tol,
+            max_candidates=max_candidates, expansions=expansions, boundary_tol=boundary_tol,
+            disagreement_tol=disagreement_tol,
             rhat_target=rhat_target,
             ess_target=ess_target, max_seconds=max_seconds, seed=seed,
             quiet=quiet, parameters=parameters)

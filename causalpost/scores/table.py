@@ -118,6 +118,7 @@ def build_score_table(
     required: np.ndarray,
     max_parents: int | None = None,
     candidates: list[np.ndarray] | None = None,
+    reuse: ScoreTable | None = None,
 ) -> ScoreTable:
     """Score every allowed parent set of every node once.
 
@@ -132,6 +133,9 @@ def build_score_table(
     candidates : list of numpy.ndarray, optional
         Per node, candidate parents (default: every node). Required parents
         are always added; forbidden ones always removed.
+    reuse : ScoreTable, optional
+        A table of the same score, prior and knowledge (e.g. before a search-space
+        expansion): nodes whose candidates did not change keep their rows unscored.
 
     Raises
     ------
@@ -169,6 +173,12 @@ def build_score_table(
                 f"node {node} would have {n_sets:.3g} parent sets; lower max_parents "
                 "or restrict the candidate parents"
             )
+        if (reuse is not None and reuse.max_parents == max_parents
+                and np.array_equal(reuse.candidates[node], pool)):
+            all_cands.append(pool)
+            all_masks.append(reuse.masks[node])
+            all_scores.append(reuse.scores[node])
+            continue
         masks, scores = [], []
         for local in _parent_set_blocks(pool.size, must, max_parents):
             parents = pool[local]
