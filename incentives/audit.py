@@ -133,7 +133,7 @@ def jeffreys_interval(
     return np.minimum(lo, p), np.maximum(hi, p)
 
 
-def _rows(design: Design, nodes: Sequence[str]) -> pd.DataFrame:
+def row_frame(design: Design, nodes: Sequence[str]) -> pd.DataFrame:
     decisions = design.decision_names
     guarded = set(design.protected)
     return pd.DataFrame(
@@ -173,7 +173,7 @@ def _n_evaluated(probs: np.ndarray, exact: bool, tail: float) -> int:
 VALID, UNEVALUABLE, NO_RECALL, EXCLUDED = 0, 1, 2, 3
 
 
-def _evaluate(
+def evaluate_graphs(
     graphs: np.ndarray,
     design: Design,
     names: Sequence[str],
@@ -351,7 +351,7 @@ def audit(
     if tail >= alpha:
         raise DesignError(f"tail={tail:g} must be smaller than alpha={alpha:g}")
     n_eval = len(graphs)
-    nodes, admits, undetermined, status = _evaluate(graphs, design, names, quiet, n_jobs,
+    nodes, admits, undetermined, status = evaluate_graphs(graphs, design, names, quiet, n_jobs,
                                                     scheduler)
     weights = probs[:n_eval]
     unevaluated = float(probs[n_eval:].sum())
@@ -379,7 +379,7 @@ def audit(
     conservative = (admits[:k] | undetermined[:k]).any(axis=0)
     has_witness = admits.any(axis=0)
     witness = np.where(has_witness, kept[admits.argmax(axis=0)], -1)
-    table = _rows(design, nodes).assign(
+    table = row_frame(design, nodes).assign(
         probability=p,
         lo=lo,
         hi=hi,

@@ -248,6 +248,54 @@ class CID:
             nodes=[f[v] for v in self._nodes],
         )
 
+    # -- bit-mask views for the criteria modules (read-only) -----------------------------
+    #
+    # The graphical criteria work on int bit masks over node indices (bit i: node
+    # ``nodes[i]``); these are the CID's public, read-only views of them.
+
+    @property
+    def parent_masks(self) -> tuple[int, ...]:
+        """Per node index, the bit mask of its parents."""
+        return self._par
+
+    @property
+    def child_masks(self) -> tuple[int, ...]:
+        """Per node index, the bit mask of its children."""
+        return self._ch
+
+    @property
+    def decision_mask(self) -> int:
+        """Bit mask of the decisions."""
+        return self._dmask
+
+    @property
+    def utility_mask(self) -> int:
+        """Bit mask of the utilities."""
+        return self._umask
+
+    @property
+    def order_indices(self) -> tuple[int, ...]:
+        """The topological order as node indices."""
+        return self._order
+
+    @property
+    def memo(self) -> dict:
+        """A store for results derived from this (immutable) CID, keyed by the deriving
+        module (the criteria cache their reduced graphs and masks here)."""
+        return self._cache
+
+    def index_of(self, node: str) -> int:
+        """Index of ``node``; raises :class:`CIDError` if unknown."""
+        return self._idx(node)
+
+    def decision_index(self, decision: str) -> int:
+        """Index of ``decision``; raises :class:`CIDError` if it is not a decision."""
+        return self._didx(decision)
+
+    def names_of(self, mask: int) -> tuple[str, ...]:
+        """The node names whose bits are set in ``mask``, in index order."""
+        return self._names_of(mask)
+
     # -- read-only views ----------------------------------------------------------------
 
     def _names_of(self, mask: int) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from causalpost._io import parse_json
 
 from .cid import CID
 from .errors import CIDError, IncentiveError, InsufficientRecallError
-from .recall import _require_recall
+from .recall import require_recall
 from .requisite import requisite_graph
 from .sets import KINDS, all_incentives
 
@@ -89,7 +89,7 @@ def report(cid: CID) -> dict[str, Any]:
     sets = all_incentives(cid, KINDS, on_insufficient_recall="none")
     reason = None
     try:
-        _require_recall(cid, "this criterion")
+        require_recall(cid, "this criterion")
     except InsufficientRecallError as exc:
         reason = str(exc)
     out: dict[str, Any] = {

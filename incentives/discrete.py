@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike
 
 from .cid import CID
 from .errors import ParameterError
-from .recall import _solve_order
+from .recall import solve_order
 
 __all__ = ["DiscreteParams", "Table"]
 
@@ -259,14 +259,14 @@ def _contract(
     )
 
 
-def _solve_discrete(cid: CID, params: DiscreteParams) -> tuple[float, dict[str, np.ndarray]]:
+def solve_discrete(cid: CID, params: DiscreteParams) -> tuple[float, dict[str, np.ndarray]]:
     """Maximum expected utility and an optimal deterministic policy per decision.
 
     Policies are arrays of shape ``(cards[D], *cards[parents of D])`` holding 0/1.
     """
     chance, utils = _aligned(cid, params)
     cards = params.cards
-    order = _solve_order(cid)
+    order = solve_order(cid)
     if order is None:
         return _brute_force(cid, chance, utils, cards)
     engine = _Engine(cid, chance, cards)

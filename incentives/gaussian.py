@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike
 
 from .cid import CID
 from .errors import InsufficientRecallError, ParameterError
-from .recall import _solve_order
+from .recall import solve_order
 
 __all__ = ["LinearGaussianParams", "Quadratic"]
 
@@ -234,11 +234,11 @@ class _Model:
         return float(self.c[j]), {p: float(self.B[self.pos[p], j]) for p in self.cid.parents(d)}
 
 
-def _solve_gaussian(
+def solve_gaussian(
     cid: CID, params: LinearGaussianParams
 ) -> tuple[float, dict[str, tuple[float, dict[str, float]]]]:
     """MEU and the optimal affine rule ``(offset, {parent: gain})`` of every decision."""
-    order = _solve_order(cid)
+    order = solve_order(cid)
     model = _Model(cid, params)
     if order is not None:
         for d in order:

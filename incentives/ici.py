@@ -19,13 +19,13 @@ from .cid import CID
 __all__ = ["admits_ici"]
 
 
-def _ici_mask(cid: CID, d: int) -> int:
+def ici_mask(cid: CID, d: int) -> int:
     """Mask of the nodes admitting an instrumental control incentive for decision index ``d``."""
-    below = _bits.closure(cid._ch, 1 << d)
-    reached = below & cid._umask
+    below = _bits.closure(cid.child_masks, 1 << d)
+    reached = below & cid.utility_mask
     if not reached:
         return 0
-    return below & _bits.closure(cid._par, reached)
+    return below & _bits.closure(cid.parent_masks, reached)
 
 
 def admits_ici(cid: CID, decision: str, node: str) -> bool:
@@ -66,6 +66,6 @@ def admits_ici(cid: CID, decision: str, node: str) -> bool:
     >>> [x for x in cid.nodes if admits_ici(cid, "P", x)]
     ['I', 'P', 'C']
     """
-    d = cid._didx(decision)
-    x = cid._idx(node)
-    return bool(_ici_mask(cid, d) >> x & 1)
+    d = cid.decision_index(decision)
+    x = cid.index_of(node)
+    return bool(ici_mask(cid, d) >> x & 1)

@@ -61,7 +61,7 @@ from causalpost.posterior import Posterior
 from causalpost.scores import make_score
 from causalpost.simulate import simulate_draw
 
-from .audit import EXCLUDED, _evaluate, _rows, jeffreys_interval
+from .audit import EXCLUDED, evaluate_graphs, jeffreys_interval, row_frame
 from .design import Design, DesignError
 
 __all__ = ["ExperimentPlan", "plan_experiments"]
@@ -328,12 +328,12 @@ class _Support:
         if n > MAX_GRAPHS:
             n = int(min(MAX_GRAPHS, np.searchsorted(np.cumsum(probs), 1.0 - 1e-9) + 1))
         self.tail_mass = float(probs[n:].sum())
-        nodes, admits, undetermined, status = _evaluate(graphs[:n], design, posterior.nodes)
+        nodes, admits, undetermined, status = evaluate_graphs(graphs[:n], design, posterior.nodes)
         kept = np.flatnonzero(status != EXCLUDED)
         if kept.size == 0:
             raise DesignError("every graph of the posterior contradicts the design; fit it with "
                               "the design's constraints (causalpost fit --design DESIGN.json)")
-        table = _rows(design, nodes)
+        table = row_frame(design, nodes)
         protected = np.flatnonzero(table["protected"].to_numpy())
         if protected.size == 0:
             raise DesignError("the design protects no node: nothing for an experiment to settle")

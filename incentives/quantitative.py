@@ -28,9 +28,9 @@ from __future__ import annotations
 import numpy as np
 
 from .cid import CID
-from .discrete import DiscreteParams, _solve_discrete
+from .discrete import DiscreteParams, solve_discrete
 from .errors import IncentiveError, ParameterError
-from .gaussian import LinearGaussianParams, Quadratic, _solve_gaussian
+from .gaussian import LinearGaussianParams, Quadratic, solve_gaussian
 
 __all__ = ["Params", "meu", "optimal_policy", "quantitative_voi", "quantitative_voc"]
 
@@ -39,9 +39,9 @@ Params = DiscreteParams | LinearGaussianParams
 
 def _solve(cid: CID, params: Params) -> tuple[float, dict[str, object]]:
     if isinstance(params, DiscreteParams):
-        return _solve_discrete(cid, params)  # type: ignore[return-value]
+        return solve_discrete(cid, params)  # type: ignore[return-value]
     if isinstance(params, LinearGaussianParams):
-        return _solve_gaussian(cid, params)  # type: ignore[return-value]
+        return solve_gaussian(cid, params)  # type: ignore[return-value]
     raise ParameterError(
         f"params must be DiscreteParams or LinearGaussianParams; got {type(params).__name__}"
     )
@@ -190,12 +190,12 @@ def quantitative_voi(cid: CID, params: Params, decision: str, node: str) -> floa
     >>> quantitative_voi(cid, params, "D", "S")
     0.5
     """
-    d = cid.nodes[cid._didx(decision)]
+    d = cid.nodes[cid.decision_index(decision)]
     if node == d or node in cid.descendants(d):
         raise IncentiveError(
             f"{node!r} is {d!r} or a descendant of it: it cannot be observed first"
         )
-    cid._idx(node)
+    cid.index_of(node)
     if node in cid.parents(d):
         return meu(cid, params) - meu(cid.with_edges(remove=[(node, d)]), params)
     if node in cid.utilities:

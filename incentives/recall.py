@@ -48,9 +48,9 @@ def _relevance(par: Sequence[int], ch: Sequence[int], dmask: int, umask: int) ->
 
 def _recall_cycle(cid: CID) -> list[int] | None:
     """A cycle of the relevance graph, or ``None`` under sufficient recall (cached)."""
-    cache = cid._cache
+    cache = cid.memo
     if "recall_cycle" not in cache:
-        rel = _relevance(cid._par, cid._ch, cid._dmask, cid._umask)
+        rel = _relevance(cid.parent_masks, cid.child_masks, cid.decision_mask, cid.utility_mask)
         n = len(cid.nodes)
         par = [0] * n
         for d1, targets in rel.items():
@@ -63,7 +63,7 @@ def _recall_cycle(cid: CID) -> list[int] | None:
     return cache["recall_cycle"]
 
 
-def _require_recall(cid: CID, what: str) -> None:
+def require_recall(cid: CID, what: str) -> None:
     """Raise :class:`InsufficientRecallError` naming a relevance cycle, if there is one."""
     cycle = _recall_cycle(cid)
     if cycle is not None:
@@ -73,7 +73,7 @@ def _require_recall(cid: CID, what: str) -> None:
         )
 
 
-def _solve_order(cid: CID) -> list[str] | None:
+def solve_order(cid: CID) -> list[str] | None:
     """Decisions in an order for backward induction, or ``None`` without sufficient recall.
 
     A decision comes after every decision it relies on (the relevance graph
@@ -81,8 +81,8 @@ def _solve_order(cid: CID) -> list[str] | None:
     """
     if _recall_cycle(cid) is not None:
         return None
-    rel = _relevance(cid._par, cid._ch, cid._dmask, cid._umask)
-    rank = {v: k for k, v in enumerate(reversed(cid._order))}
+    rel = _relevance(cid.parent_masks, cid.child_masks, cid.decision_mask, cid.utility_mask)
+    rank = {v: k for k, v in enumerate(reversed(cid.order_indices))}
     done: set[int] = set()
     order: list[str] = []
     todo = sorted(rel, key=rank.__getitem__)
@@ -121,7 +121,9 @@ def relevance_graph(cid: CID) -> nx.DiGraph:
     """
     g = nx.DiGraph()
     g.add_nodes_from(cid.decisions)
-    for d1, targets in _relevance(cid._par, cid._ch, cid._dmask, cid._umask).items():
+    relevance = _relevance(cid.parent_masks, cid.child_masks, cid.decision_mask,
+                           cid.utility_mask)
+    for d1, targets in relevance.items():
         g.add_edges_from((cid.nodes[d1], cid.nodes[d2]) for d2 in _bits.bits(targets))
     return g
 

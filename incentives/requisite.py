@@ -40,7 +40,7 @@ def _requisite(par: Sequence[int], ch: Sequence[int], d: int, umask: int) -> int
     return (up | down) & par[d]
 
 
-def _reduce(
+def reduce_masks(
     par: list[int],
     ch: list[int],
     dorder: Sequence[int],
@@ -77,17 +77,17 @@ def _reduce(
     return True
 
 
-def _decision_order(cid: CID) -> list[int]:
+def decision_order(cid: CID) -> list[int]:
     """Decisions in reverse topological order."""
-    return [i for i in reversed(cid._order) if cid._dmask >> i & 1]
+    return [i for i in reversed(cid.order_indices) if cid.decision_mask >> i & 1]
 
 
-def _reduced(cid: CID) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def reduced_masks(cid: CID) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Parent and child masks of the reduced graph (cached on the CID)."""
-    cache = cid._cache
+    cache = cid.memo
     if "reduced" not in cache:
-        par, ch = list(cid._par), list(cid._ch)
-        _reduce(par, ch, _decision_order(cid), cid._umask)
+        par, ch = list(cid.parent_masks), list(cid.child_masks)
+        reduce_masks(par, ch, decision_order(cid), cid.utility_mask)
         cache["reduced"] = (tuple(par), tuple(ch))
     return cache["reduced"]
 
@@ -123,7 +123,7 @@ def requisite_graph(cid: CID) -> CID:
     >>> set(cid.edges) - set(requisite_graph(cid).edges)
     {('Ge', 'P')}
     """
-    par, ch = _reduced(cid)
+    par, ch = reduced_masks(cid)
     names = cid.nodes
     edges = [(names[i], names[j]) for i in range(len(names)) for j in _bits.bits(ch[i])]
     return CID(edges, cid.decisions, cid.utilities, nodes=names)
@@ -157,6 +157,6 @@ def requisite_observations(cid: CID, decision: str) -> frozenset[str]:
     >>> sorted(requisite_observations(cid, "D"))
     ['S']
     """
-    d = cid._didx(decision)
-    par, _ = _reduced(cid)
-    return frozenset(cid._names_of(par[d]))
+    d = cid.decision_index(decision)
+    par, _ = reduced_masks(cid)
+    return frozenset(cid.names_of(par[d]))

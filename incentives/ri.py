@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from . import _bits
 from .cid import CID
-from .recall import _require_recall
-from .requisite import _reduced
+from .recall import require_recall
+from .requisite import reduced_masks
 
 __all__ = ["admits_ri"]
 
 
-def _ri_mask(cid: CID, d: int) -> int:
+def ri_mask(cid: CID, d: int) -> int:
     """Mask of the nodes admitting a response incentive for decision index ``d``."""
-    red_par, _ = _reduced(cid)
+    red_par, _ = reduced_masks(cid)
     return _bits.closure(red_par, 1 << d) & ~(1 << d)
 
 
@@ -67,7 +67,7 @@ def admits_ri(cid: CID, decision: str, node: str) -> bool:
     >>> admits_ri(cid, "P", "R"), admits_ri(cid, "P", "Ge")
     (True, False)
     """
-    d = cid._didx(decision)
-    x = cid._idx(node)
-    _require_recall(cid, "a response incentive")
-    return bool(_ri_mask(cid, d) >> x & 1)
+    d = cid.decision_index(decision)
+    x = cid.index_of(node)
+    require_recall(cid, "a response incentive")
+    return bool(ri_mask(cid, d) >> x & 1)

@@ -24,11 +24,11 @@ from typing import Literal
 
 from .cid import CID
 from .errors import CIDError, InsufficientRecallError
-from .ici import _ici_mask
-from .recall import _require_recall
-from .ri import _ri_mask
-from .voc import _direct_voc_mask, _indirect_voc_mask, _voc_mask
-from .voi import _voi_mask
+from .ici import ici_mask
+from .recall import require_recall
+from .ri import ri_mask
+from .voc import direct_voc_mask, indirect_voc_mask, voc_mask
+from .voi import voi_mask
 
 __all__ = ["KINDS", "INCENTIVE_KINDS", "incentive_nodes", "all_incentives"]
 
@@ -47,12 +47,12 @@ _LABELS = {
 }
 
 _MASKS: dict[str, Callable[[CID, int], int]] = {
-    "voi": _voi_mask,
-    "ri": _ri_mask,
-    "voc": lambda cid, d: _voc_mask(cid),
-    "ici": _ici_mask,
-    "direct_voc": lambda cid, d: _direct_voc_mask(cid),
-    "indirect_voc": _indirect_voc_mask,
+    "voi": voi_mask,
+    "ri": ri_mask,
+    "voc": lambda cid, d: voc_mask(cid),
+    "ici": ici_mask,
+    "direct_voc": lambda cid, d: direct_voc_mask(cid),
+    "indirect_voc": indirect_voc_mask,
 }
 
 
@@ -100,14 +100,14 @@ def incentive_nodes(cid: CID, kind: str, decision: str | None = None) -> frozens
         if kind in ("voc", "direct_voc"):
             d = -1
         elif len(cid.decisions) == 1:
-            d = cid._didx(cid.decisions[0])
+            d = cid.decision_index(cid.decisions[0])
         else:
             raise CIDError(f"{kind!r} needs a decision: this CID has {list(cid.decisions)}")
     else:
-        d = cid._didx(decision)
+        d = cid.decision_index(decision)
     if kind != "ici":
-        _require_recall(cid, _LABELS[kind])
-    return frozenset(cid._names_of(_MASKS[kind](cid, d)))
+        require_recall(cid, _LABELS[kind])
+    return frozenset(cid.names_of(_MASKS[kind](cid, d)))
 
 
 def all_incentives(
@@ -163,16 +163,16 @@ def all_incentives(
     recall = True
     if any(kind != "ici" for kind in kinds):
         try:
-            _require_recall(cid, "the requested incentives")
+            require_recall(cid, "the requested incentives")
         except InsufficientRecallError:
             if on_insufficient_recall == "raise":
                 raise
             recall = False
     out: dict[str, dict[str, frozenset[str] | None]] = {}
     for name in cid.decisions:
-        d = cid._index[name]
+        d = cid.index_of(name)
         out[name] = {
-            kind: frozenset(cid._names_of(_MASKS[kind](cid, d)))
+            kind: frozenset(cid.names_of(_MASKS[kind](cid, d)))
             if recall or kind == "ici"
             else None
             for kind in kinds

@@ -26,30 +26,30 @@ from __future__ import annotations
 
 from . import _bits
 from .cid import CID
-from .recall import _require_recall
-from .requisite import _reduced
+from .recall import require_recall
+from .requisite import reduced_masks
 
 __all__ = ["admits_voc", "admits_direct_voc", "admits_indirect_voc"]
 
 
-def _voc_mask(cid: CID) -> int:
-    red_par, _ = _reduced(cid)
-    return _bits.closure(red_par, cid._umask) & ~cid._dmask
+def voc_mask(cid: CID) -> int:
+    red_par, _ = reduced_masks(cid)
+    return _bits.closure(red_par, cid.utility_mask) & ~cid.decision_mask
 
 
-def _direct_voc_mask(cid: CID) -> int:
-    red_par, _ = _reduced(cid)
-    return _bits.closure_avoiding(red_par, cid._umask, cid._dmask) & ~cid._dmask
+def direct_voc_mask(cid: CID) -> int:
+    red_par, _ = reduced_masks(cid)
+    return _bits.closure_avoiding(red_par, cid.utility_mask, cid.decision_mask) & ~cid.decision_mask
 
 
-def _indirect_voc_mask(cid: CID, d: int) -> int:
-    red_par, red_ch = _reduced(cid)
-    reached = _bits.closure(red_ch, 1 << d) & cid._umask
+def indirect_voc_mask(cid: CID, d: int) -> int:
+    red_par, red_ch = reduced_masks(cid)
+    reached = _bits.closure(red_ch, 1 << d) & cid.utility_mask
     if not reached:
         return 0
     result = 0
     fa = red_par[d] | 1 << d
-    for x in _bits.bits(_bits.closure(red_par, 1 << d) & ~cid._dmask):
+    for x in _bits.bits(_bits.closure(red_par, 1 << d) & ~cid.decision_mask):
         # trails leaving x through a parent, never passing x again
         up, down = _bits.reach(red_par, red_ch, red_par[x], 0, fa & ~(1 << x), stop=1 << x)
         if (up | down) & reached:
@@ -94,9 +94,9 @@ def admits_voc(cid: CID, node: str) -> bool:
     >>> [x for x in cid.nodes if admits_voc(cid, x)]
     ['O', 'I', 'M', 'C']
     """
-    x = cid._idx(node)
-    _require_recall(cid, "value of control")
-    return bool(_voc_mask(cid) >> x & 1)
+    x = cid.index_of(node)
+    require_recall(cid, "value of control")
+    return bool(voc_mask(cid) >> x & 1)
 
 
 def admits_direct_voc(cid: CID, node: str) -> bool:
@@ -136,9 +136,9 @@ def admits_direct_voc(cid: CID, node: str) -> bool:
     >>> admits_direct_voc(cid, "O"), admits_direct_voc(cid, "M")
     (True, False)
     """
-    x = cid._idx(node)
-    _require_recall(cid, "direct value of control")
-    return bool(_direct_voc_mask(cid) >> x & 1)
+    x = cid.index_of(node)
+    require_recall(cid, "direct value of control")
+    return bool(direct_voc_mask(cid) >> x & 1)
 
 
 def admits_indirect_voc(cid: CID, decision: str, node: str) -> bool:
@@ -182,7 +182,7 @@ def admits_indirect_voc(cid: CID, decision: str, node: str) -> bool:
     >>> admits_indirect_voc(cid, "D", "X"), admits_direct_voc(cid, "X")
     (True, False)
     """
-    d = cid._didx(decision)
-    x = cid._idx(node)
-    _require_recall(cid, "indirect value of control")
-    return bool(_indirect_voc_mask(cid, d) >> x & 1)
+    d = cid.decision_index(decision)
+    x = cid.index_of(node)
+    require_recall(cid, "indirect value of control")
+    return bool(indirect_voc_mask(cid, d) >> x & 1)

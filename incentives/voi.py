@@ -17,22 +17,22 @@ from __future__ import annotations
 
 from . import _bits
 from .cid import CID
-from .recall import _require_recall
-from .requisite import _decision_order, _reduce, _reduced
+from .recall import require_recall
+from .requisite import decision_order, reduce_masks, reduced_masks
 
 __all__ = ["admits_voi"]
 
 
-def _voi_mask(cid: CID, d: int) -> int:
+def voi_mask(cid: CID, d: int) -> int:
     """Mask of the nodes admitting VoI for decision index ``d`` (cached)."""
     key = ("voi", d)
-    cache = cid._cache
+    cache = cid.memo
     if key in cache:
         return cache[key]
-    par_g, ch_g = cid._par, cid._ch
-    red_par, _ = _reduced(cid)
+    par_g, ch_g = cid.parent_masks, cid.child_masks
+    red_par, _ = reduced_masks(cid)
     n = len(cid.nodes)
-    dorder = _decision_order(cid)
+    dorder = decision_order(cid)
     below = _bits.closure(ch_g, 1 << d)
     candidates = ((1 << n) - 1) & ~below
     # Filter: in G + (X -> D), X is requisite at D before any removal iff the ball
@@ -41,8 +41,8 @@ def _voi_mask(cid: CID, d: int) -> int:
     # non-requisite at some stage is absent from the reduced graph (removals
     # commute), so unreached candidates have no VoI.
     reached = 0
-    if below & cid._umask:
-        up, down = _bits.reach(par_g, ch_g, below & cid._umask, 0, par_g[d] | 1 << d)
+    if below & cid.utility_mask:
+        up, down = _bits.reach(par_g, ch_g, below & cid.utility_mask, 0, par_g[d] | 1 << d)
         reached = up | down
     result = 0
     for x in _bits.bits(candidates):
@@ -54,7 +54,7 @@ def _voi_mask(cid: CID, d: int) -> int:
             par, ch = list(par_g), list(ch_g)
             par[d] |= 1 << x
             ch[x] |= 1 << d
-            keep = _reduce(par, ch, dorder, cid._umask, watch=(d, x))
+            keep = reduce_masks(par, ch, dorder, cid.utility_mask, watch=(d, x))
         if keep:
             result |= 1 << x
     cache[key] = result
@@ -100,7 +100,7 @@ def admits_voi(cid: CID, decision: str, node: str) -> bool:
     >>> [x for x in cid.nodes if admits_voi(cid, "P", x)]
     ['HS', 'E', 'Gr']
     """
-    d = cid._didx(decision)
-    x = cid._idx(node)
-    _require_recall(cid, "value of information")
-    return bool(_voi_mask(cid, d) >> x & 1)
+    d = cid.decision_index(decision)
+    x = cid.index_of(node)
+    require_recall(cid, "value of information")
+    return bool(voi_mask(cid, d) >> x & 1)

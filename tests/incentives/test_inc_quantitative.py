@@ -23,7 +23,7 @@ from incentives import (
     quantitative_voi,
     sufficient_recall,
 )
-from incentives.discrete import _aligned, _brute_force, _solve_discrete
+from incentives.discrete import _aligned, _brute_force, solve_discrete
 from incentives.gaussian import _Model
 
 TOL = 1e-9
@@ -243,7 +243,7 @@ def test_backward_induction_matches_enumeration(cid: CID, seed: int) -> None:
         expected, _ = _brute_force(cid, chance, utils, p.cards)
     except ParameterError:  # too many joint policies to enumerate
         assume(False)
-    assert _solve_discrete(cid, p)[0] == pytest.approx(expected, abs=1e-9)
+    assert solve_discrete(cid, p)[0] == pytest.approx(expected, abs=1e-9)
 
 
 def _voc_or_skip(cid: CID, p: DiscreteParams, x: str) -> float | None:
