@@ -27,7 +27,6 @@ from causalpost.errors import CausalpostError
 __all__ = ["Posterior", "RankedGraph"]
 
 FORMAT = "causalpost.posterior/1"
-_WALL_CLOCK = frozenset({"seconds", "train_seconds"})  # never saved: same seed, same bytes
 
 
 class RankedGraph(NamedTuple):
@@ -242,16 +241,15 @@ class Posterior:
         """Write the posterior to an ``.npz`` file (no pickle); returns the path.
 
         The file is written atomically (a temporary file renamed into place) and
-        holds no wall-clock time (the ``seconds`` / ``train_seconds``
-        diagnostics stay in memory only), so the same seed and options give
-        byte-identical files.
+        holds no wall-clock time (the ``seconds``, ``*_seconds`` diagnostics stay
+        in memory only), so the same seed and options give byte-identical files.
         """
         path = Path(path)
         arrays = {"adjacency": self.adjacency, "log_weights": self.log_weights}
         arrays.update({f"param__{k}": v for k, v in self.params.items()})
         diag_json = {}
         for key, value in self.diagnostics.items():
-            if key in _WALL_CLOCK:
+            if _is_wall_clock(key):
                 continue
             if isinstance(value, np.ndarray):
                 arrays[f"diag__{key}"] = value
@@ -298,6 +296,12 @@ class Posterior:
                                   params, info, diagnostics, where=shown)
         return cls(header["nodes"], arrays["adjacency"], arrays["log_weights"], params,
                    exact=header["exact"], info=info, diagnostics=diagnostics)
+
+
+def _is_wall_clock(key: str) -> bool:
+    """A measured time (``seconds``, ``train_seconds``, ``setup_seconds``...), never saved
+    so that the same seed gives the same bytes; a budget (``max_seconds``) is kept."""
+    return key == "seconds" or (key.endswith("_seconds") and not key.startswith("max_"))
 
 
 def _json_default(value):
