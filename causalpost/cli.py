@@ -130,7 +130,8 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--anneal", type=float,
                      help="order/partition MCMC: starting power of annealed burn-in (1: off)")
     fit.add_argument("--max-seconds", type=float,
-                     help="MCMC: time budget; chains run until converged or this (default 600)")
+                     help="MCMC: time budget; chains run until converged or this (default "
+                          "600); gfn: training time budget (default 60)")
     fit.add_argument("--rhat-target", type=float,
                      help="MCMC: converged when split-R-hat of the log score <= this (1.05)")
     fit.add_argument("--ess-target", type=float,
@@ -139,7 +140,8 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="MCMC: converged when chains' edge marginals differ <= this (0.1)")
     fit.add_argument("--strict", action="store_true",
                      help=f"exit {EXIT_NOT_CONVERGED} if the chains did not converge")
-    fit.add_argument("--gfn-steps", type=int, help="GFlowNet training steps")
+    fit.add_argument("--gfn-steps", type=int,
+                     help="GFlowNet training steps, at most (default 100000)")
     fit.add_argument("--device", help="torch device for the GFlowNet: cpu or cuda")
     fit.add_argument("--save-sampler", help="save the trained GFlowNet sampler here")
     fit.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -172,6 +172,23 @@ class DAGEnv:
         after = self._score_of(dst, masks | self._bits[src])
         return torch.where(add, after - before, torch.zeros_like(before)).float()
 
+    def edge_deltas(self, states: DAGStates) -> torch.Tensor:
+        """log R(G + i -> j) - log R(G) for every edge, shape (batch, n_nodes ** 2).
+
+        Entries of edges already present are 0; of parent sets not in the table,
+        -inf. Combine with :meth:`valid_actions` before use.
+        """
+        keys, vals = self._require_table()
+        d, b = self.n_nodes, len(states)
+        masks = self.parent_masks(states.adj)  # (batch, target j)
+        grown = masks[:, None, :] | self._bits[None, :, None]  # (batch, source i, target j)
+        query = grown.permute(2, 0, 1).reshape(d, b * d).contiguous()  # per target node
+        pos = torch.searchsorted(keys, query).clamp(max=keys.shape[1] - 1)
+        found = keys.gather(1, pos) == query
+        after = torch.where(found, vals.gather(1, pos), -torch.inf).reshape(d, b, d)
+        before = self.local_scores(masks)  # (batch, target j)
+        return (after.permute(1, 2, 0) - before[:, None, :]).reshape(b, d * d).float()
+
     def log_reward(self, adj: torch.Tensor) -> torch.Tensor:
         """Log score + log prior of each DAG, shape (batch,)."""
         return self.local_scores(self.parent_masks(adj)).sum(1)

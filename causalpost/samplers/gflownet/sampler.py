@@ -18,6 +18,7 @@ networks. UAI. https://arxiv.org/abs/2202.13903
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
 from causalpost.samplers._common import check_fitted, make_posterior, prepare_problem
 from causalpost.samplers.gflownet.env import DAGEnv
+from causalpost.samplers.gflownet.options import check_options
 from causalpost.samplers.gflownet.policy import NodePolicy
 from causalpost.samplers.gflownet.trainer import TrainOptions, sample_actions, train
 from causalpost.scores import GraphPrior
@@ -56,17 +58,44 @@ class GFlowNetSampler:
         Graphs drawn by ``fit`` from the trained policy.
     n_steps : int
         Training iterations (one gradient step each), at most.
-    max_seconds : float, optional
-        Training time budget in seconds.
-    patience : int, optional
-        Stop when the loss (moving average) has not improved by 1% for this
-        many iterations.
+    max_seconds : float or None
+        Training time budget in seconds (default 60: a 5-node fit ends within
+        about a minute on two cores); None trains until ``n_steps`` or the
+        plateau rule stops it.
+    patience : int or None
+        Steps per window of the plateau rule (see :mod:`.trainer`): after the
+        warm-up, a window whose mean loss does not improve on the best one by
+        5% (and by at least 0.001) multiplies the learning rate by
+        ``lr_decay``; the ``n_decays + 1``-th such window stops training.
+        None: no plateau rule.
+    loss_target : float
+        The posterior counts as ``converged`` when training stopped on the
+        plateau rule with a final loss (mean Huber detailed-balance loss of the
+        last window) at most this.
+    schedule : {"plateau", "budget"}
+        ``"plateau"``: exploration, tempering and learning-rate schedules in
+        steps, independent of the budget (the default); ``"budget"``: the first
+        implementation's schedules stretched over the budget, no plateau rule.
+    explore_steps : int
+        Steps over which the exploration rate falls from 1 to ``epsilon_min``.
+    temper_steps, temper_start : int, float
+        Reward tempering: the log-reward is multiplied by an exponent rising
+        linearly from ``temper_start`` to 1 over ``temper_steps`` steps (0: off).
+    lr_decay, n_decays : float, int
+        Learning-rate factor on each plateau, and how many plateaus decay it
+        before the next one stops training.
+    guide : float
+        Probability that an exploration step follows the reward-guided proposal
+        (an edge with probability proportional to ``R(G + e) / R(G)``, stop
+        proportional to 1) instead of the policy; 0 (default): never.
     batch_size, n_envs, lr, epsilon_min, buffer_size : int or float
         Replayed transitions per step, parallel exploring environments, Adam
         learning rate, final exploration rate, replay-buffer capacity.
     loss : {"huber", "squared"}
     width, n_layers, n_heads : int
-        Size of the node-level transformer policy.
+        Size of the node-level transformer policy (width 32 and one layer are
+        as accurate per step as 64 / 2 at d = 5, at a third of the cost on a
+        CPU; ``benchmarks/RESULTS_gflownet.md``).
     device : str
         Torch device, e.g. ``"cpu"`` or ``"cuda"``.
     n_threads : int, optional
@@ -87,9 +116,17 @@ class GFlowNetSampler:
     Attributes
     ----------
     posterior_ : Posterior
+        Its ``diagnostics`` hold the training summary (``n_steps``,
+        ``train_seconds``, ``final_loss``, ``stop_reason``, ``n_lr_decays``),
+        ``targets``, and the keys every sampler reports: ``converged`` (the
+        plateau rule stopped training with ``final_loss <= loss_target``),
+        ``rhat_log_score`` 1 and ``max_chain_disagreement`` 0 (no chains),
+        ``ess_log_score`` ``n_draws`` (independent draws from the policy; this
+        says nothing of the policy's own approximation error) and ``seconds``
+        (the whole fit).
     history_ : dict
         Training curve: ``step``, ``loss`` (moving average), ``epsilon``,
-        ``seconds``; and ``n_steps``, ``train_seconds``.
+        ``lr``, ``seconds``; and the summary (see :func:`.trainer.train`).
     policy_ : NodePolicy
     env_ : DAGEnv
 
@@ -123,17 +160,25 @@ class GFlowNetSampler:
         knowledge: BackgroundKnowledge | None = None,
         max_parents: int | None = None,
         n_draws: int = 1000,
-        n_steps: int = 20_000,
-        max_seconds: float | None = None,
-        patience: int | None = None,
+        n_steps: int = 100_000,
+        max_seconds: float | None = 60.0,
+        patience: int | None = 500,
+        loss_target: float = 0.1,
+        schedule: str = "plateau",
+        explore_steps: int = 500,
+        temper_steps: int = 0,
+        temper_start: float = 0.1,
+        lr_decay: float = 0.3,
+        n_decays: int = 3,
+        guide: float = 0.0,
         batch_size: int = 128,
         n_envs: int = 16,
         lr: float = 1e-3,
         epsilon_min: float = 0.1,
         buffer_size: int = 100_000,
         loss: str = "huber",
-        width: int = 64,
-        n_layers: int = 2,
+        width: int = 32,
+        n_layers: int = 1,
         n_heads: int = 4,
         device: str = "cpu",
         n_threads: int | None = 1,
@@ -152,6 +197,14 @@ class GFlowNetSampler:
         self.n_steps = n_steps
         self.max_seconds = max_seconds
         self.patience = patience
+        self.loss_target = loss_target
+        self.schedule = schedule
+        self.explore_steps = explore_steps
+        self.temper_steps = temper_steps
+        self.temper_start = temper_start
+        self.lr_decay = lr_decay
+        self.n_decays = n_decays
+        self.guide = guide
         self.batch_size = batch_size
         self.n_envs = n_envs
         self.lr = lr
@@ -199,11 +252,12 @@ class GFlowNetSampler:
         CausalpostError
             For invalid options.
         """
+        begin = time.monotonic()
         self._check_options()
         with _torch_threads(self.n_threads):
-            return self._fit(data)
+            return self._fit(data, begin)
 
-    def _fit(self, data: Dataset) -> GFlowNetSampler:
+    def _fit(self, data: Dataset, begin: float) -> GFlowNetSampler:
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
         rng = np.random.default_rng(self.seed)
@@ -212,8 +266,13 @@ class GFlowNetSampler:
         policy = NodePolicy(data.n_nodes, self.width, self.n_layers, self.n_heads,
                             generator=torch.Generator().manual_seed(torch_seed)).to(device)
         env = DAGEnv.from_table(problem.table(), problem.required, device)
-        options = TrainOptions(self.n_steps, self.max_seconds, self.patience, self.batch_size,
-                               self.n_envs, self.lr, self.epsilon_min, self.buffer_size, self.loss)
+        options = TrainOptions(
+            n_steps=self.n_steps, max_seconds=self.max_seconds, patience=self.patience,
+            batch_size=self.batch_size, n_envs=self.n_envs, lr=self.lr,
+            epsilon_min=self.epsilon_min, buffer_size=self.buffer_size, loss=self.loss,
+            schedule=self.schedule, explore_steps=self.explore_steps,
+            temper_steps=self.temper_steps, temper_start=self.temper_start,
+            lr_decay=self.lr_decay, n_decays=self.n_decays, guide=self.guide)
         self._trained = {"policy": policy, "env": env, "history": {},
                          "nodes": list(data.names), "problem": _problem_json(problem)}
         callback = None
@@ -229,11 +288,25 @@ class GFlowNetSampler:
         policy.eval()
         self._trained["history"] = history
         draws = self.sample(self.n_draws, seed=int(rng.integers(2**62)))
-        diagnostics = {"n_steps": history["n_steps"], "train_seconds": history["train_seconds"],
-                       "final_loss": history["loss"][-1] if history["loss"] else None}
+        diagnostics = self._diagnostics(history)
         self._posterior = make_posterior(problem, draws, None, rng, sampler=self.name,
                                          diagnostics=diagnostics, parameters=self.parameters)
+        self._posterior.diagnostics["seconds"] = time.monotonic() - begin
         return self
+
+    def _diagnostics(self, history: dict) -> dict:
+        """The training summary and the convergence keys every sampler reports."""
+        final = history["final_loss"]
+        converged = (history["stop_reason"] == "plateau" and final is not None
+                     and final <= self.loss_target)
+        targets = {"loss": self.loss_target, "n_steps": self.n_steps}
+        if self.max_seconds is not None:
+            targets["max_seconds"] = float(self.max_seconds)
+        return {"converged": bool(converged), "rhat_log_score": 1.0,
+                "max_chain_disagreement": 0.0, "ess_log_score": float(self.n_draws),
+                "n_steps": history["n_steps"], "train_seconds": history["train_seconds"],
+                "final_loss": final, "stop_reason": history["stop_reason"],
+                "n_lr_decays": history["n_decays"], "targets": targets}
 
     def sample(self, n_draws: int, seed: int | None = None) -> np.ndarray:
         """Draw DAGs from the trained policy in batched passes (no retraining).
@@ -295,7 +368,8 @@ class GFlowNetSampler:
             "max_parents": env.max_parents,
             "problem": trained["problem"],
             "options": {"n_draws": self.n_draws, "parameters": self.parameters},
-            "train": {k: trained["history"].get(k) for k in ("n_steps", "train_seconds")},
+            "train": {k: trained["history"].get(k)
+                      for k in ("n_steps", "train_seconds", "final_loss", "stop_reason")},
         }
         state = {k: v.detach().cpu() for k, v in trained["policy"].state_dict().items()}
         torch.save({"state_dict": state, "config": config}, Path(path))
@@ -334,31 +408,7 @@ class GFlowNetSampler:
         return self._trained
 
     def _check_options(self) -> None:
-        for name in ("n_draws", "n_steps", "batch_size", "n_envs", "buffer_size", "width",
-                     "n_layers", "n_heads"):
-            value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or value < 1:
-                raise CausalpostError(f"{name} must be a positive integer, got {value!r}")
-        if self.loss not in ("huber", "squared"):
-            raise CausalpostError(f"loss must be 'huber' or 'squared', got {self.loss!r}")
-        if self.width % self.n_heads:
-            raise CausalpostError(f"width={self.width} must be a multiple of "
-                                  f"n_heads={self.n_heads}")
-        if not 0 <= self.epsilon_min <= 1:
-            raise CausalpostError(f"epsilon_min must be in [0, 1], got {self.epsilon_min}")
-        if self.n_threads is not None and (not isinstance(self.n_threads, int)
-                                           or self.n_threads < 1):
-            raise CausalpostError(f"n_threads must be a positive integer or None, "
-                                  f"got {self.n_threads!r}")
-        if self.max_seconds is not None and self.max_seconds <= 0:
-            raise CausalpostError(f"max_seconds must be > 0, got {self.max_seconds}")
-        try:
-            device = torch.device(self.device)
-        except RuntimeError as err:
-            raise CausalpostError(f"unknown torch device {self.device!r}") from err
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise CausalpostError(f"device {self.device!r}: this torch has no CUDA device "
-                                  "(torch.cuda.is_available() is False); use 'cpu'")
+        check_options(self)
 
 
 @contextmanager
