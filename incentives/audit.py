@@ -69,28 +69,26 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy.stats import beta as beta_dist
-from tqdm.auto import tqdm
 
-from causalpost.graphs import is_acyclic
 from causalpost.guard import credible_size
-from causalpost.parallel import check_n_jobs, run_tasks
 from causalpost.posterior import Posterior
 
+from ._audit_graphs import (
+    EXCLUDED,
+    NO_RECALL,
+    UNEVALUABLE,
+    VALID,
+    distinct_graphs,
+    evaluate_graphs,
+    row_frame,
+)
 from ._audit_quant import quantitative_risk
+from ._audit_summary import converged, per_chain_probabilities, provenance, verdict_reasons
 from ._explain import hinge_edges, incentive_paths
-from .cid import CID
 from .design import Design, DesignError
-from .errors import CIDError
 from .report import AuditReport
-from .sets import KINDS, all_incentives
 
 __all__ = ["audit", "compare", "jeffreys_interval", "AuditReport"]
-
-_CHUNK = 2048
-# a progress bar for audits of at least this many distinct graphs (about a second of work)
-PROGRESS_MIN_GRAPHS = 20_000
-_BIG = 50_000
-
 
 def jeffreys_interval(
     p: np.ndarray, n: float, level: float = 0.95
@@ -131,132 +129,6 @@ def jeffreys_interval(
     lo = np.where(p <= 0, 0.0, beta_dist.ppf(tail, k + 0.5, n - k + 0.5))
     hi = np.where(p >= 1, 1.0, beta_dist.ppf(1 - tail, k + 0.5, n - k + 0.5))
     return np.minimum(lo, p), np.maximum(hi, p)
-
-
-def row_frame(design: Design, nodes: Sequence[str]) -> pd.DataFrame:
-    decisions = design.decision_names
-    guarded = set(design.protected)
-    return pd.DataFrame(
-        {
-            "decision": np.repeat(decisions, len(KINDS) * len(nodes)),
-            "kind": np.tile(np.repeat(KINDS, len(nodes)), len(decisions)),
-            "node": np.tile(nodes, len(decisions) * len(KINDS)),
-        }
-    ).assign(protected=lambda t: t["node"].isin(guarded) & t["kind"].isin(design.kinds))
-
-
-def _distinct(posterior: Posterior, tail: float | None) -> tuple[np.ndarray, np.ndarray, float]:
-    """The graphs to evaluate, the probabilities of all distinct graphs (descending), the tail.
-
-    An enumeration (exact, more than ``_BIG`` draws) holds each DAG once, so it
-    is sorted by weight instead of deduplicated (minutes saved on 6 nodes).
-    """
-    order = None
-    if posterior.exact and posterior.n_draws > _BIG:
-        order = np.argsort(-posterior.log_weights, kind="stable")
-        graphs, probs = posterior.adjacency, posterior.weights[order]
-    else:
-        graphs, probs, _ = posterior.unique_graphs()
-    if tail is None:
-        tail = 1e-9 if posterior.exact and len(probs) > _BIG else 0.0
-    n_eval = _n_evaluated(probs, posterior.exact, tail)
-    return (graphs[order[:n_eval]] if order is not None else graphs[:n_eval]), probs, tail
-
-
-def _n_evaluated(probs: np.ndarray, exact: bool, tail: float) -> int:
-    if not exact or tail <= 0:
-        return len(probs)
-    return int(min(len(probs), np.searchsorted(np.cumsum(probs), 1.0 - tail) + 1))
-
-
-# status of a distinct graph under a design (see the module docstring)
-VALID, UNEVALUABLE, NO_RECALL, EXCLUDED = 0, 1, 2, 3
-
-
-def evaluate_graphs(
-    graphs: np.ndarray,
-    design: Design,
-    names: Sequence[str],
-    quiet: bool = True,
-    n_jobs: int | None = 1,
-    scheduler: object = None,
-) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_evaluate_block` over blocks of graphs on ``n_jobs`` workers or a Dask cluster
-    (results in order: identical whatever the number of workers)."""
-    if check_n_jobs(n_jobs) == 1 and scheduler is None:
-        return _evaluate_block(graphs, design, names, quiet)
-    size = 8 * _CHUNK
-    blocks = [graphs[i : i + size] for i in range(0, len(graphs), size)] or [graphs]
-    parts = run_tasks(_evaluate_task, blocks, shared=(design, tuple(names)), n_jobs=n_jobs,
-                      scheduler=scheduler, desc="audit", quiet=quiet)
-    return (parts[0][0], *(np.concatenate([p[k] for p in parts]) for k in (1, 2, 3)))
-
-
-def _evaluate_task(block: np.ndarray, shared: tuple) -> tuple:
-    design, names = shared
-    return _evaluate_block(block, design, names, True)
-
-
-def _evaluate_block(
-    graphs: np.ndarray,
-    design: Design,
-    names: Sequence[str],
-    quiet: bool = True,
-) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
-    """Admitted and undetermined rows of every graph, and each graph's status.
-
-    Returns ``nodes``, ``admits`` and ``undetermined`` (bool, (n_graphs, n_rows))
-    and ``status`` (:data:`VALID`, :data:`UNEVALUABLE`, :data:`NO_RECALL` or
-    :data:`EXCLUDED`). Unevaluable graphs are undetermined in every row;
-    excluded graphs admit nothing and are undetermined nowhere (the caller
-    renormalises without them).
-    """
-    nodes, added, cut = design.layout(names)
-    n_data, n_nodes = len(names), len(nodes)
-    decisions, utilities = design.decision_names, design.utility_names
-    index = {v: i for i, v in enumerate(nodes)}
-    data_utilities = [index[u] for u in utilities if index[u] < n_data]
-    offset = {
-        (d, k): (a * len(KINDS) + b) * n_nodes
-        for a, d in enumerate(decisions)
-        for b, k in enumerate(KINDS)
-    }
-    n_rows = len(offset) * n_nodes
-    admits = np.zeros((len(graphs), n_rows), dtype=bool)
-    undetermined = np.zeros_like(admits)
-    status = np.full(len(graphs), VALID, dtype=np.int8)
-    bar = tqdm(total=len(graphs), desc="audit", unit="graph",
-               disable=quiet or len(graphs) < PROGRESS_MIN_GRAPHS)
-    for start in range(0, len(graphs), _CHUNK):
-        bar.update(min(_CHUNK, len(graphs) - start))
-        world = graphs[start : start + _CHUNK] != 0
-        full = np.zeros((len(world), n_nodes, n_nodes), dtype=bool)
-        full[:, :n_data, :n_data] = world
-        full[:, :, cut] = False
-        full |= added
-        broken = ~np.asarray(is_acyclic(world), dtype=bool)
-        if data_utilities:
-            broken |= full[:, data_utilities, :].any(axis=(1, 2))
-        for s, adj in enumerate(full, start=start):
-            if broken[s - start]:
-                status[s] = UNEVALUABLE
-                undetermined[s] = True
-                continue
-            try:
-                cid = CID.from_adjacency(adj, nodes, decisions, utilities)
-            except CIDError:  # acyclic world, sink utilities: a cycle through a decision
-                status[s] = EXCLUDED
-                continue
-            for d, sets in all_incentives(cid, KINDS, on_insufficient_recall="none").items():
-                for kind, found in sets.items():
-                    base = offset[d, kind]
-                    if found is None:
-                        status[s] = NO_RECALL
-                        undetermined[s, base : base + n_nodes] = True
-                    else:
-                        admits[s, [base + index[v] for v in found]] = True
-    bar.close()
-    return nodes, admits, undetermined, status
 
 
 def audit(
@@ -347,7 +219,7 @@ def audit(
     if tail is not None and not 0.0 <= tail < alpha:
         raise DesignError(f"tail must be in [0, alpha={alpha:g}); got {tail!r}")
     names = posterior.nodes
-    graphs, probs, tail = _distinct(posterior, tail)
+    graphs, probs, tail = distinct_graphs(posterior, tail)
     if tail >= alpha:
         raise DesignError(f"tail={tail:g} must be smaller than alpha={alpha:g}")
     n_eval = len(graphs)
@@ -363,7 +235,7 @@ def audit(
             "affects is upstream of what it observes, so nothing can be audited; check the "
             "design's observes / affects against the data"
         )
-    chain_p = _per_chain_probabilities(posterior, admits, status)
+    chain_p = per_chain_probabilities(posterior, admits, status)
     kept = np.flatnonzero(status != EXCLUDED)
     # conditional on the design's premise: renormalise over the graphs that do not contradict it
     cond = weights[kept] / kept_mass
@@ -392,7 +264,8 @@ def audit(
     # excluded graphs are ruled out by the design's premise, not unchecked: the floor is
     # on the share of the rest that could be evaluated
     evaluable = max(0.0, 1.0 - excluded - unevaluable - unevaluated) / kept_mass
-    reasons = _reasons(table, threshold, alpha, evaluable, min_evaluable, excluded, unevaluable)
+    reasons = verdict_reasons(table, threshold, alpha, evaluable, min_evaluable, excluded,
+                              unevaluable)
     witness_edges = {}
     for rank in np.unique(witness[witness >= 0]):
         cid = design.compose(graphs[rank], names)
@@ -422,7 +295,7 @@ def audit(
         no_recall_fraction=float(weights[status == NO_RECALL].sum()),
         unevaluated_fraction=unevaluated,
         min_evaluable=float(min_evaluable),
-        converged=_converged(posterior),
+        converged=converged(posterior),
         credible_set_size=k,
         rows=table,
         reasons=reasons,
@@ -434,110 +307,6 @@ def audit(
         hinges=hinges,
         provenance=provenance(posterior),
     )
-
-
-def provenance(posterior: Posterior) -> dict:
-    """What the posterior file records of its fit, for the report (JSON-ready)."""
-    import datetime
-
-    from causalpost import __version__
-
-    info = posterior.info
-    keys = ("converged", "rhat_log_score", "max_chain_disagreement", "ess_log_score",
-            "seconds")
-    diagnostics = {}
-    for key in keys:
-        value = posterior.diagnostics.get(key)
-        if value is not None and np.ndim(value) == 0:
-            value = np.asarray(value).item()
-            diagnostics[key] = value if not isinstance(value, float) or np.isfinite(value) \
-                else str(value)
-    if posterior.exact:
-        diagnostics.setdefault("converged", True)
-    return {
-        "data_file": info.get("data_file"),
-        "data_sha256": info.get("data_sha256"),
-        "n_obs": info.get("n_obs"),
-        "nodes": list(posterior.nodes),
-        "score": info.get("score"),
-        "prior": info.get("prior"),
-        "sampler": info.get("sampler"),
-        "seed": info.get("seed"),
-        "n_draws": posterior.n_draws,
-        "diagnostics": diagnostics,
-        "version": __version__,
-        "audited_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-def _per_chain_probabilities(
-    posterior: Posterior, admits: np.ndarray, status: np.ndarray
-) -> np.ndarray | None:
-    """Each chain's own estimate of every row's probability, (n_chains, n_rows), or None.
-
-    Needs ``diagnostics["draw_chain"]`` (the chain of each draw) and at least two
-    chains; every distinct graph must have been evaluated (Monte Carlo posteriors are).
-    """
-    chain = posterior.diagnostics.get("draw_chain")
-    if posterior.exact or chain is None:
-        return None
-    chain = np.asarray(chain).astype(np.int64).ravel()
-    labels = np.unique(chain)
-    _, probs, inverse = posterior.unique_graphs()
-    if len(labels) < 2 or chain.shape != (posterior.n_draws,) or len(admits) != len(probs):
-        return None
-    out = []
-    for c in labels:
-        mass = np.bincount(inverse[chain == c], weights=posterior.weights[chain == c],
-                           minlength=len(probs))
-        kept = mass.sum() - mass[status == EXCLUDED].sum()
-        estimate = mass @ admits / kept if kept > 0 else np.zeros(admits.shape[1])
-        out.append(np.clip(estimate, 0.0, 1.0))
-    return np.array(out)
-
-
-def _converged(posterior: Posterior) -> bool | None:
-    """The sampler's convergence verdict: True for exact, None when it did not say."""
-    if posterior.exact:
-        return True
-    value = posterior.diagnostics.get("converged")
-    return None if value is None else bool(np.asarray(value).item())
-
-
-def _reasons(
-    table: pd.DataFrame,
-    threshold: float,
-    alpha: float,
-    evaluable: float,
-    min_evaluable: float,
-    excluded: float,
-    unevaluable: float,
-) -> tuple[str, ...]:
-    """One sentence per cause of a failing verdict; empty when the audit passes."""
-    out = []
-    if evaluable < min_evaluable or evaluable <= 0.0:
-        parts, advice = [], []
-        if unevaluable > 0:
-            parts.append(f"{unevaluable:.3g} cannot be evaluated (a cyclic world graph or a "
-                         "utility with children)")
-            advice.append("fit the posterior with the design's constraints (causalpost fit "
-                          "--design DESIGN.json makes utility columns sinks)")
-        detail = "; ".join(parts) or "the rest was not evaluated"
-        out.append(
-            f"only {max(evaluable, 0.0):.3g} of the posterior mass the design does not exclude "
-            f"could be checked, below the floor min_evaluable={min_evaluable:g} ({detail})"
-            + (f"; {' and '.join(advice)}" if advice else "")
-        )
-    guarded = table[table["protected"]]
-    for r in guarded.itertuples():
-        what = f"P({r.kind} on {r.node} for {r.decision})"
-        if r.hi > threshold:
-            out.append(f"{what} = {r.probability:.3g}, upper end {r.hi:.3g} > threshold "
-                       f"{threshold:g}")
-        elif r.conservative:
-            out.append(f"{what}: a graph among the most probable covering {1 - alpha:.0%} of "
-                       "the mass admits it (conservative flag)")
-    return tuple(out)
 
 
 def _map_edges(

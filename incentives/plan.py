@@ -61,7 +61,8 @@ from causalpost.posterior import Posterior
 from causalpost.scores import make_score
 from causalpost.simulate import simulate_draw
 
-from .audit import EXCLUDED, evaluate_graphs, jeffreys_interval, row_frame
+from ._audit_graphs import EXCLUDED, evaluate_graphs, row_frame
+from .audit import jeffreys_interval
 from .design import Design, DesignError
 
 __all__ = ["ExperimentPlan", "plan_experiments"]

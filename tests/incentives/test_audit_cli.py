@@ -110,7 +110,7 @@ def test_bad_files_and_options_exit_2(files, tmp_path, capsys) -> None:
 def test_large_audits_show_a_progress_bar_unless_quiet(files, capsys, monkeypatch) -> None:
     from importlib import import_module
 
-    audit_module = import_module("incentives.audit")  # the package exports a function `audit`
+    audit_module = import_module("incentives._audit_graphs")  # where the graphs are evaluated
     monkeypatch.setattr(audit_module, "PROGRESS_MIN_GRAPHS", 1)  # this posterior has 2
     argv = ["audit", str(files["pass"]), "--posterior", str(files["post"]),
             "--threshold", "0.5"]
