@@ -669,3 +669,11 @@ def test_a_million_draws_are_acyclic_and_respect_the_knowledge(name):
     forbidden, required = knowledge.matrices(names)
     assert int((adj.astype(bool) & forbidden).any(axis=(1, 2)).sum()) == 0
     assert int((~adj.astype(bool) & required).any(axis=(1, 2)).sum()) == 0
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_mcmc_in_the_pc_space_shows_the_skeleton_bar_unless_quiet(capsys, quiet):
+    data = cp.from_pandas(chain_frame(200, seed=4))
+    cp.fit(data, sampler="mcmc", search_space="pc", n_draws=20, n_chains=1, seed=0,
+           quiet=quiet)
+    assert ("Depth=" in capsys.readouterr().err) is not quiet
