@@ -26,7 +26,6 @@ from causalpost.graphs import masks_to_adjacency
 from causalpost.samplers import _numba_partition as npart
 from causalpost.samplers._chains import Targets
 from causalpost.samplers._common import prepare_problem
-from causalpost.samplers._dag_from_order import CompiledTable
 from causalpost.samplers._diagnostics import (
     ChainDisagreementWarning,
     convergence_warning,
@@ -34,6 +33,7 @@ from causalpost.samplers._diagnostics import (
     split_rhat,
     window_check,
 )
+from causalpost.samplers._numba_common import flat_table
 from causalpost.samplers._search_space import candidate_parents
 from causalpost.samplers.exact import ExactSampler, exact_log_weights
 from causalpost.samplers.order_mcmc import OrderMCMC
@@ -108,29 +108,38 @@ def test_order_mcmc_matches_order_modular_dp():
 # ---- exact pieces: partition and order scores, proposals ---------------------------------
 
 
+def _tab(table):
+    return flat_table(table, True).arrays()
+
+
+def _rb(tab, level, partition):
+    return npart.mean_edge_probs(tab, np.asarray(level, dtype=np.int64)[None], partition)
+
+
 def test_partition_and_order_scores_equal_enumeration(data5):
+    """The compiled partition / order scores against sums over the enumerated DAGs."""
     table = prepare_problem(data5, None, None, None, None, 3).table()
-    compiled = CompiledTable(table)
+    tab = _tab(table)
     masks, log_w = exact_log_weights(table)
     adj = masks_to_adjacency(masks)
     by_partition: dict[tuple, list[float]] = {}
     for a, w in zip(adj, log_w):
         by_partition.setdefault(tuple(dag_levels(a)), []).append(w)
     assert len(by_partition) == 541  # ordered set partitions of 5 nodes
-    got = np.array([compiled.partition_score(np.array(k)) for k in by_partition])
+    got = np.array([npart.state_score(tab, np.array(k), True) for k in by_partition])
     want = np.array([logsumexp(v) for v in by_partition.values()])
     np.testing.assert_allclose(got - logsumexp(got), want - logsumexp(want), atol=1e-9)
     rank = np.array([2, 0, 4, 1, 3])
     consistent = [w for a, w in zip(adj, log_w)
                   if all(rank[i] < rank[j] for i, j in zip(*np.nonzero(a)))]
-    assert compiled.order_score(rank) - logsumexp(got) == pytest.approx(
+    assert npart.state_score(tab, rank, False) - logsumexp(got) == pytest.approx(
         logsumexp(consistent) - logsumexp(want), abs=1e-9)
 
 
 def test_rao_blackwellised_edge_probs_equal_enumeration(data5):
     """P(i -> j | partition) and P(i -> j | order) against the DAGs enumerated per state."""
     table = prepare_problem(data5, None, None, None, None, 3).table()
-    compiled = CompiledTable(table)
+    tab = _tab(table)
     masks, log_w = exact_log_weights(table)
     adj = masks_to_adjacency(masks)
     groups: dict[tuple, list[int]] = {}
@@ -138,12 +147,12 @@ def test_rao_blackwellised_edge_probs_equal_enumeration(data5):
         groups.setdefault(tuple(dag_levels(a)), []).append(k)
     for key, rows in list(groups.items())[::7]:
         w = np.exp(log_w[rows] - logsumexp(log_w[rows]))
-        np.testing.assert_allclose(compiled.edge_probs(np.array(key), True),
+        np.testing.assert_allclose(_rb(tab, key, True),
                                    np.einsum("s,sij->ij", w, adj[rows]), atol=1e-9)
     rank = np.array([3, 0, 4, 1, 2])
     rows = [k for k, a in enumerate(adj) if all(rank[i] < rank[j] for i, j in zip(*np.nonzero(a)))]
     w = np.exp(log_w[rows] - logsumexp(log_w[rows]))
-    np.testing.assert_allclose(compiled.edge_probs(rank, False),
+    np.testing.assert_allclose(_rb(tab, rank, False),
                                np.einsum("s,sij->ij", w, adj[rows]), atol=1e-9)
 
 

@@ -1,16 +1,13 @@
-"""The numba-compiled MCMC kernels against enumeration and against the Python kernels.
+"""The numba-compiled MCMC kernels (the only implementation of each move) piece by piece.
 
-The chains' accuracy against exact posteriors is tested in ``test_mcmc.py``
-(the samplers run compiled there); here the compiled pieces are checked one by
-one: normalizers and draws of constrained parent sets, partition / order
-scores, Rao-Blackwellised edge probabilities, and the structure chain's cached
-parent / child / ancestor bitsets (one word and several); and the Python chain
-loops, the compiled ones' references, are checked to sample the same posterior.
+The chains' accuracy against exact posteriors is tested in ``test_mcmc.py``; here
+the compiled pieces are checked one by one against brute force: normalizers and
+draws of constrained parent sets, DAG draws given a partition or an order, and the
+structure chain's cached parent / child / ancestor bitsets (one word and several).
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,11 +18,10 @@ from scipy.special import logsumexp
 
 import causalpost as cp
 from causalpost.datasets import linear_gaussian
-from causalpost.graphs import is_acyclic, transitive_closure
+from causalpost.graphs import is_acyclic, masks_to_adjacency, transitive_closure
 from causalpost.samplers import _numba_partition as npart
 from causalpost.samplers import _numba_structure as nstruct
 from causalpost.samplers._common import prepare_problem
-from causalpost.samplers._dag_from_order import CompiledTable
 from causalpost.samplers._numba_common import (
     adjacency_to_bitsets,
     bitsets_to_adjacency,
@@ -35,6 +31,8 @@ from causalpost.samplers._numba_common import (
 )
 from causalpost.samplers._search_space import candidate_parents
 from causalpost.samplers._structure_kernel import StructureKernel
+from causalpost.samplers.exact import exact_log_weights
+from causalpost.samplers.partition_mcmc import dag_levels
 from causalpost.scores import ScoreTable
 from tests.conftest import chain_frame
 
@@ -74,23 +72,31 @@ def test_constrained_normalizer_and_draws(table8, with_sums):
         assert not np.isin(got, masks[~ok]).any()
 
 
-def test_partition_order_scores_and_edge_probs_equal_python(data5):
+def test_dag_draws_given_a_state_follow_the_enumerated_posterior(data5):
+    """DAGs drawn given a partition (and given an order) have the frequencies of the
+    enumerated DAGs of that state, weighted by their scores."""
     table = prepare_problem(data5, None, None, None, None, 3).table()
-    ct = CompiledTable(table)
-    tab = flat_table(table, ct.subset_sums, ct.offsets).arrays()
-    for lv in itertools.product(range(5), repeat=5):
-        level = np.array(lv, dtype=np.int64)
-        if sorted(set(lv)) != list(range(len(set(lv)))):
-            continue
-        want = ct.partition_score(level)
-        got = npart.state_score(tab, level, True)
-        assert got == pytest.approx(want, abs=1e-9) or want == got == -np.inf
-        rb = np.zeros((6, 5))
-        npart.add_edge_probs(tab, level, True, rb)
-        np.testing.assert_allclose(rb[:5], ct.edge_probs(level, True), atol=1e-9)
-    for perm in itertools.permutations(range(5)):
-        rank = np.array(perm, dtype=np.int64)
-        assert npart.state_score(tab, rank, False) == pytest.approx(ct.order_score(rank))
+    tab = flat_table(table, True).arrays()
+    masks, log_w = exact_log_weights(table)
+    adj = masks_to_adjacency(masks)
+    rng = np.random.default_rng(0)
+    n = 20_000
+    for level, partition in ((np.array([0, 1, 1, 2, 0]), True), (np.array([3, 0, 4, 1, 2]),
+                                                                   False)):
+        if partition:
+            rows = [k for k, a in enumerate(adj) if tuple(dag_levels(a)) == tuple(level)]
+        else:
+            rows = [k for k, a in enumerate(adj)
+                    if all(level[i] < level[j] for i, j in zip(*np.nonzero(a)))]
+        p = np.exp(log_w[rows] - logsumexp(log_w[rows]))
+        local = np.zeros((n, 5), dtype=np.int64)
+        scores = npart.draw_dags(tab, np.repeat(level[None], n, axis=0), partition, rng, local)
+        drawn = np.zeros((n, 5, 5), dtype=np.uint8)
+        npart._to_adjacency(tab[6], local, drawn)
+        np.testing.assert_allclose(scores, table.graph_scores(drawn), atol=1e-9)
+        keys = {a.tobytes(): r for r, a in enumerate(adj[rows])}
+        counts = np.bincount([keys[a.tobytes()] for a in drawn], minlength=len(rows))
+        assert np.abs(counts / n - p).max() < 4 * np.sqrt(p.max() / n) + 1e-3
 
 
 def _bitset_rows(bits: np.ndarray) -> list[set[int]]:
@@ -180,13 +186,9 @@ def test_bitsets_round_trip_adjacency():
     np.testing.assert_array_equal(bitsets_to_adjacency(bits, 130), adj)
 
 
-def test_structure_mcmc_runs_compiled_past_62_nodes(monkeypatch):
-    """Past 62 nodes structure MCMC and the hill-climbed start of partition MCMC run on
-    the compiled kernel (the Python start is not called)."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("the Python structure loop ran")
-
-    monkeypatch.setattr(StructureKernel, "initial_state", refuse)
+def test_structure_mcmc_runs_compiled_past_62_nodes():
+    """Past 62 nodes (two-word bitsets) structure MCMC and the hill-climbed start of
+    partition MCMC run."""
     data = linear_gaussian(70, 100, seed=2).data
     for sampler in ("mcmc", "partition"):
         post = cp.fit(data, sampler=sampler, n_draws=20, n_chains=1, seed=0, quiet=True,

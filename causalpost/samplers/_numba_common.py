@@ -81,14 +81,16 @@ class FlatTable:
                 self.dense)
 
 
-def flat_table(table: ScoreTable, subset_sums: np.ndarray | None = None,
-               subset_offsets: np.ndarray | None = None) -> FlatTable:
+def flat_table(table: ScoreTable, with_sums: bool | None = None) -> FlatTable:
     """Flatten a score table for the compiled kernels (at most :data:`MAX_LOCAL_BITS`
     candidate parents per node).
 
-    Subset sums are taken as given (a :class:`CompiledTable`'s) or built when all
-    nodes' together hold at most :data:`MAX_SUBSET_SUMS` entries.
+    Subset sums are built always (``with_sums=True``: order and partition MCMC need
+    them; at most 24 candidates per node), never (False), or by default when all nodes'
+    together hold at most :data:`MAX_SUBSET_SUMS` entries.
     """
+    from causalpost.samplers._dag_from_order import subset_sums as build_sums
+
     d = table.n_nodes
     sizes = np.array([c.size for c in table.candidates], dtype=np.int64)
     if sizes.max(initial=0) > MAX_LOCAL_BITS:  # local masks are one int64 each
@@ -110,16 +112,14 @@ def flat_table(table: ScoreTable, subset_sums: np.ndarray | None = None,
         ds_s.append(scores[by_score])
     off = np.concatenate([[0], np.cumsum([m.size for m in lk_m])]).astype(np.int64)
     weights = [np.exp(s - s[0]) if s.size and s[0] > -np.inf else np.zeros(s.size) for s in ds_s]
-    if subset_sums is None and int(np.sum(np.left_shift(1, sizes))) <= MAX_SUBSET_SUMS:
-        from causalpost.samplers._dag_from_order import _subset_sums
-
-        sums = [_subset_sums(m, s, int(c)) for m, s, c in zip(table.masks, table.scores, sizes)]
-        subset_offsets = np.cumsum([0] + [x.size for x in sums[:-1]]).astype(np.int64)
-        subset_sums = np.maximum(np.concatenate(sums), -1e300)
+    small = int(np.sum(np.left_shift(1, sizes))) <= MAX_SUBSET_SUMS
+    subset_sums = subset_offsets = None
+    if with_sums or (with_sums is None and small):
+        subset_sums, subset_offsets = build_sums(table)
     dense = np.zeros(0)
     if subset_sums is None:
         subset_sums, subset_offsets = np.zeros(0), np.zeros(d, dtype=np.int64)
-    elif int(np.sum(np.left_shift(1, sizes))) <= MAX_SUBSET_SUMS:
+    elif small:
         dense = np.zeros(subset_sums.size)
         for j in range(d):
             dense[subset_offsets[j] + ds_m[j]] = weights[j]

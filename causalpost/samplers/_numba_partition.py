@@ -1,10 +1,11 @@
 """Partition- and order-MCMC chain loops compiled with numba.
 
-Same moves, scores and Hastings ratios as :mod:`causalpost.samplers.partition_mcmc`
-and :mod:`causalpost.samplers.order_mcmc` (scores from the subset sums of
-:class:`~causalpost.samplers._dag_from_order.CompiledTable`, DAG draws exact
-given the state, Rao-Blackwellised edge probabilities); only the random
-stream differs. ``level[j]`` is node j's part (partition) or rank (order).
+The moves, scores and Hastings ratios described in
+:mod:`causalpost.samplers.partition_mcmc` and :mod:`causalpost.samplers.order_mcmc`
+(scores from the subset sums of :mod:`causalpost.samplers._dag_from_order`, read
+from a :class:`~causalpost.samplers._numba_common.FlatTable`; DAG draws exact given
+the state; Rao-Blackwellised edge probabilities): the only copy of each, tested
+directly. ``level[j]`` is node j's part (partition) or rank (order).
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from causalpost.samplers._numba_common import (
     FOFF,
     NCAND,
     F,
-    flat_table,
     pick,
     set_draw,
     set_log_z,
 )
 
-__all__ = ["LevelChain", "level_tab"]
+__all__ = ["LevelChain"]
 
 SPLIT_JOIN, SWAP, SWAP_ADJACENT, NODE = 0, 1, 2, 3
 
@@ -99,7 +99,10 @@ def _to_adjacency(cand, local, out):
 
 @njit(cache=True)
 def add_edge_probs(tab, level, partition, rb):
-    """Add ``P(i -> j | state)`` to ``rb[i, j]`` (see ``CompiledTable.edge_probs``)."""
+    """Add ``P(i -> j | state)`` to ``rb[i, j]``: with ``A`` the allowed and ``L`` the
+    last-part candidates of node j, the sets holding ``i`` weigh ``F[A] - F[A - i]``
+    (less ``F[A - L] - F[A - L - i]`` when ``i`` is not in ``L``), out of ``F[A]`` (less
+    ``F[A - L]`` for a partition)."""
     f, foff, cand = tab[F], tab[FOFF], tab[CAND]
     for j in range(level.size):
         allowed, last = _masks(tab, level, j, partition)
@@ -309,14 +312,14 @@ class LevelChain(Chain):
     """A partition (``partition=True``) or order chain on the compiled kernels; its state
     is ``level[j]``, node j's part or rank."""
 
-    def __init__(self, payload, seed, tab: tuple, partition: bool) -> None:
-        self.state_shape = (payload.compiled.n_nodes,)
+    def __init__(self, payload, seed, partition: bool) -> None:
+        self.state_shape = (payload.n_nodes,)
         self.move_names = (("split_join", "swap", "swap_adjacent", "node") if partition
                            else ("swap",))
         self.kernels = ((run_partition if partition else run_order), state_score, draw_dags,
                         mean_edge_probs)
         super().__init__(seed)
-        self.payload, self.tab, self.partition = payload, tab, partition
+        self.payload, self.tab, self.partition = payload, payload.tab, partition
 
     def start(self) -> None:
         from causalpost.samplers._numba_structure import climbed_adjacency
@@ -355,8 +358,3 @@ class LevelChain(Chain):
         adjacency = np.zeros((idx.size, d, d), dtype=np.uint8)
         _to_adjacency(self.tab[CAND], local, adjacency)
         return adjacency, scores
-
-
-def level_tab(compiled) -> tuple:
-    """The kernels' table arrays of a :class:`CompiledTable` (its subset sums reused)."""
-    return flat_table(compiled.table, compiled.subset_sums, compiled.offsets).arrays()

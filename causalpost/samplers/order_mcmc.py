@@ -30,9 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from causalpost.knowledge import BackgroundKnowledge
-from causalpost.samplers._dag_from_order import CompiledTable
 from causalpost.samplers._mcmc_base import MCMCBase
-from causalpost.samplers._numba_partition import LevelChain, level_tab
+from causalpost.samplers._numba_common import flat_table
+from causalpost.samplers._numba_partition import LevelChain
 from causalpost.samplers._numba_structure import kernel_arrays
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.samplers.partition_mcmc import dag_levels
@@ -45,7 +45,8 @@ __all__ = ["OrderMCMC"]
 class OrderPayload:
     """What an order chain needs: the compiled table and a starting rank per node."""
 
-    compiled: CompiledTable
+    tab: tuple  # FlatTable arrays, with subset sums
+    n_nodes: int
     start: np.ndarray
     climber: StructureKernel | None = None
     anneal: float = 1.0
@@ -152,14 +153,14 @@ class OrderMCMC(MCMCBase):
         return max(2 * n_nodes, n_nodes**2 // 2, 1)
 
     def _payload(self, problem, table) -> OrderPayload:
-        return OrderPayload(CompiledTable(table), _rank_of(problem.required),
+        return OrderPayload(flat_table(table, True).arrays(), table.n_nodes,
+                            _rank_of(problem.required),
                             self._start_kernel(problem, table), self._anneal_power(problem))
 
     def _make_chains(self, payload, seeds) -> list[LevelChain]:
-        tab = level_tab(payload.compiled)
         if payload.climber is not None:
             kernel_arrays(payload.climber)  # built once, before the threads start
-        return [LevelChain(payload, seed, tab, partition=False) for seed in seeds]
+        return [LevelChain(payload, seed, partition=False) for seed in seeds]
 
 
 def _rank_of(adjacency: np.ndarray) -> np.ndarray:

@@ -16,8 +16,8 @@ neighbours, with Hastings ratio the ratio of neighbourhood sizes) and *swap*
 (exchange two nodes of different parts, or of adjacent parts; symmetric) and
 *node* moves (one node joins another part or opens a new one; symmetric).
 
-The chain loop and the DAG draws run compiled with numba
-(:mod:`causalpost.samplers._numba_partition`); the Python loop here is their reference.
+The chain loop, the moves and the DAG draws run compiled with numba
+(:mod:`causalpost.samplers._numba_partition`, their only implementation).
 
 References
 ----------
@@ -27,16 +27,15 @@ digraphs. JASA 112(517), 282-299. https://doi.org/10.1080/01621459.2015.1133426
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
-from causalpost.samplers._dag_from_order import CompiledTable
 from causalpost.samplers._mcmc_base import MCMCBase
-from causalpost.samplers._numba_partition import LevelChain, level_tab
+from causalpost.samplers._numba_common import flat_table
+from causalpost.samplers._numba_partition import LevelChain
 from causalpost.samplers._numba_structure import kernel_arrays
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import GraphPrior
@@ -48,7 +47,8 @@ __all__ = ["PartitionMCMC", "dag_levels"]
 class PartitionPayload:
     """What a partition chain needs: the compiled table, a start and the move mix."""
 
-    compiled: CompiledTable
+    tab: tuple  # FlatTable arrays, with subset sums
+    n_nodes: int
     start: np.ndarray
     swap_prob: float
     node_prob: float
@@ -174,15 +174,15 @@ class PartitionMCMC(MCMCBase):
         if min(probs) < 0 or sum(probs) > 1:
             raise CausalpostError(f"swap_prob and node_prob must be >= 0 with sum <= 1, got "
                                   f"{probs}")
-        return PartitionPayload(CompiledTable(table), dag_levels(problem.required),
+        return PartitionPayload(flat_table(table, True).arrays(), table.n_nodes,
+                                dag_levels(problem.required),
                                 float(self.swap_prob), float(self.node_prob),
                                 self._start_kernel(problem, table), self._anneal_power(problem))
 
     def _make_chains(self, payload, seeds) -> list[LevelChain]:
-        tab = level_tab(payload.compiled)
         if payload.climber is not None:
             kernel_arrays(payload.climber)  # built once, before the threads start
-        return [LevelChain(payload, seed, tab, partition=True) for seed in seeds]
+        return [LevelChain(payload, seed, partition=True) for seed in seeds]
 
 
 def dag_levels(adjacency: np.ndarray) -> np.ndarray:
@@ -198,103 +198,3 @@ def dag_levels(adjacency: np.ndarray) -> np.ndarray:
         remaining &= ~sources
         k += 1
     return level
-
-
-def partition_score(compiled: CompiledTable, part: np.ndarray) -> float:
-    """Log of the summed posterior weight of the DAGs with labelled partition ``part``."""
-    return compiled.partition_score(part)
-
-
-def _n_split_join(sizes: list[int]) -> float:
-    return len(sizes) - 1 + sum(2.0**k - 2.0 for k in sizes)
-
-
-def _sizes(lst: list[int]) -> list[int]:
-    sizes = [0] * (max(lst) + 1)
-    for x in lst:
-        sizes[x] += 1
-    return sizes
-
-
-def _pick(rng: np.random.Generator, n: int) -> int:
-    """A uniform integer in [0, n) (``rng.random`` is much cheaper than ``rng.integers``)."""
-    return min(int(rng.random() * n), n - 1)
-
-
-def _split_join(part: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray | None, float]:
-    """A uniform split / join neighbour and the log Hastings ratio (``None`` and 0 when
-    there is none: one node)."""
-    lst = part.tolist()
-    sizes = _sizes(lst)
-    n_here = _n_split_join(sizes)
-    if n_here == 0:
-        return None, 0.0
-    r = rng.random() * n_here
-    m = len(sizes)
-    if r < m - 1:
-        t = int(r)
-        new = [x - 1 if x > t else x for x in lst]
-    else:
-        r -= m - 1
-        t = m - 1
-        for k, size in enumerate(sizes):
-            r -= 2.0**size - 2.0
-            if r < 0:
-                t = k
-                break
-        members = [i for i, x in enumerate(lst) if x == t]
-        while True:
-            upper = [rng.random() < 0.5 for _ in members]
-            if 0 < sum(upper) < len(members):
-                break
-        new = [x + 1 if x > t else x for x in lst]
-        for i, up in zip(members, upper):
-            if not up:
-                new[i] = t + 1
-    return (np.array(new, dtype=np.int64),
-            math.log(n_here) - math.log(_n_split_join(_sizes(new))))
-
-
-def _swap(part: np.ndarray, rng: np.random.Generator, adjacent: bool) -> np.ndarray | None:
-    """Exchange two nodes of different (or, if ``adjacent``, neighbouring) parts, chosen
-    uniformly among such pairs; their number does not change, so the move is symmetric."""
-    lst = part.tolist()
-    if max(lst) == 0:
-        return None
-    d = len(lst)
-    while True:
-        a, b = _pick(rng, d), _pick(rng, d)
-        if lst[a] != lst[b] and (not adjacent or abs(lst[a] - lst[b]) == 1):
-            break
-    lst[a], lst[b] = lst[b], lst[a]
-    return np.array(lst, dtype=np.int64)
-
-
-def _node_move(part: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
-    """Move one node to another part or to a new part of its own (a symmetric proposal).
-
-    Without node ``v`` the partition has ``m'`` parts; ``v`` can join one of them
-    or open a new part in one of the ``m' + 1`` gaps, one of these ``2 m' + 1``
-    placements being the current one. The proposal is uniform over ``v`` and the
-    other ``2 m'`` placements, and so is the reverse move's.
-    """
-    lst = part.tolist()
-    d = len(lst)
-    if d < 2:
-        return None
-    v = _pick(rng, d)
-    p = lst[v]
-    alone = lst.count(p) == 1
-    if alone:
-        lst = [x - 1 if x > p else x for x in lst]
-    n_parts = max(lst[:v] + lst[v + 1:]) + 1
-    current = n_parts + p if alone else p
-    o = _pick(rng, 2 * n_parts)
-    o += o >= current
-    if o < n_parts:
-        lst[v] = o
-    else:
-        g = o - n_parts
-        lst = [x + 1 if x >= g else x for x in lst]
-        lst[v] = g
-    return np.array(lst, dtype=np.int64)
