@@ -677,3 +677,23 @@ def test_mcmc_in_the_pc_space_shows_the_skeleton_bar_unless_quiet(capsys, quiet)
     cp.fit(data, sampler="mcmc", search_space="pc", n_draws=20, n_chains=1, seed=0,
            quiet=quiet)
     assert ("Depth=" in capsys.readouterr().err) is not quiet
+
+
+@pytest.mark.parametrize("kind", ["continuous", "discrete"])
+def test_files_written_before_the_hardening_still_load(kind):
+    """tests/data/posterior_v1_*.npz were written by the previous ``Posterior.save``
+    (with the wall-clock ``seconds`` diagnostic): they load, and match a fresh fit."""
+    from pathlib import Path
+
+    from tests.conftest import discrete_frame
+
+    old = Posterior.load(Path(__file__).parent / "data" / f"posterior_v1_{kind}.npz")
+    if kind == "continuous":
+        data = cp.from_pandas(chain_frame(100)[["A", "B", "C"]])
+    else:
+        data = cp.from_pandas(discrete_frame()[["X", "Y", "Z"]],
+                              kinds={"Y": "discrete", "Z": "discrete"})
+    fresh = cp.fit(data, sampler="exact", seed=0)
+    assert old.nodes == fresh.nodes and old.n_draws == 25 and old.exact
+    assert np.allclose(old.edge_prob_matrix, fresh.edge_prob_matrix, atol=1e-12)
+    assert old.params.keys() == fresh.params.keys()
