@@ -29,7 +29,15 @@ from tqdm.auto import tqdm
 
 from causalpost.errors import CausalpostError
 
-__all__ = ["check_n_jobs", "run_tasks"]
+__all__ = ["add_arguments", "check_n_jobs", "run_tasks"]
+
+
+def add_arguments(parser: Any) -> None:
+    """Add ``--n-jobs`` and ``--scheduler`` to an ``argparse`` (sub)parser."""
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="local workers (-1: every core); the result does not depend on it")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                        help="run on a Dask cluster (pip install -e '.[dask]')")
 
 
 def check_n_jobs(n_jobs: int | None) -> int:

@@ -15,6 +15,7 @@ import argparse
 import json
 from typing import Any
 
+from causalpost import parallel
 from causalpost._io import atomic_path, check_output
 from causalpost.posterior import Posterior
 
@@ -78,10 +79,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=0.5,
         help="smallest posterior mass the design can be checked on for the audit to pass",
     )
-    parser.add_argument("--n-jobs", type=int, default=1,
-                        help="local workers (-1: every core); the result does not depend on it")
-    parser.add_argument("--scheduler", metavar="tcp://HOST:8786",
-                        help="run on a Dask cluster (pip install -e '.[dask]')")
+    parallel.add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--markdown", action="store_true", help="print the Markdown report")
     parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")

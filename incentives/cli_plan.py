@@ -15,6 +15,8 @@ import argparse
 import json
 from typing import Any
 
+from causalpost import parallel
+
 __all__ = ["add_parser", "run"]
 
 
@@ -47,10 +49,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--threshold", type=float, default=0.05, help="the audit's threshold")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plot", metavar="PNG", help="write a bar plot of EIG per candidate")
-    parser.add_argument("--n-jobs", type=int, default=1,
-                        help="local workers (-1: every core); the result does not depend on it")
-    parser.add_argument("--scheduler", metavar="tcp://HOST:8786",
-                        help="run on a Dask cluster (pip install -e '.[dask]')")
+    parallel.add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
