@@ -94,10 +94,14 @@ def fit(
     """
     if isinstance(data, pd.DataFrame):
         data = from_pandas(data)
+    if not isinstance(data, Dataset):
+        raise CausalpostError(f"expected a causalpost Dataset or a pandas DataFrame, got "
+                              f"{type(data).__name__}; use causalpost.load_csv or "
+                              "causalpost.from_numpy")
     if sampler != "exact" and isinstance(data, Dataset):
         check_memory(n_draws, data)
     sampler_obj = make_sampler(
-        sampler, n_nodes=data.n_nodes if isinstance(data, Dataset) else None, score=score,
+        sampler, n_nodes=data.n_nodes, score=score,
         score_options=score_options, prior=prior, knowledge=knowledge, max_parents=max_parents,
         n_draws=n_draws, seed=seed, quiet=quiet, **sampler_options)
     return sampler_obj.fit(data).posterior_
