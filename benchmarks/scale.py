@@ -8,8 +8,9 @@ as right when either orientation is true: generous to PC), the edge AUROC, the
 true edges outside the final search space, and the posterior mass at its boundary.
 
 Data: pgmpy's bundled BIF networks (``simulate(n_samples=2000)``, one seed per
-row), and linear-Gaussian ER2 graphs (2 expected edges per node, weights
-+-U(0.5, 2), noise sd 1, standardized BGe) at n = 1000.
+row; a column left constant by a rare state is dropped with its edges), and
+linear-Gaussian ER2 graphs (2 expected edges per node, weights +-U(0.5, 2), noise
+sd 1, standardized BGe) at n = 1000.
 
 Run ``python benchmarks/scale.py`` (writes ``RESULTS_scale.md``); ``--only alarm``,
 ``--samplers order partition`` and ``--seeds 0 1`` pick rows; ``--append`` adds
@@ -44,13 +45,15 @@ def bif_data(name: str, seed: int) -> tuple[cp.Dataset, np.ndarray]:
 
     model = load_bif_network(name)
     frame = model.simulate(n_samples=2000, seed=seed, show_progress=False)
-    names = sorted(frame.columns)
+    # a state too rare to occur leaves a constant column: dropped with its edges
+    names = sorted(c for c in frame.columns if frame[c].nunique() > 1)
     frame = frame[names].astype(str)
     data = cp.from_pandas(frame, kinds={c: "discrete" for c in names})
     index = {n: k for k, n in enumerate(data.names)}
     truth = np.zeros((len(names), len(names)), dtype=np.uint8)
     for a, b in model.edges():
-        truth[index[a], index[b]] = 1
+        if a in index and b in index:
+            truth[index[a], index[b]] = 1
     return data, truth
 
 

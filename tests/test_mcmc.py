@@ -282,7 +282,7 @@ def test_bad_options_raise(data5):
         OrderMCMC(search_space="nope", **FAST).fit(data5)
     with pytest.raises(GraphTooLargeError):
         StructureMCMC(search_space="full", **FAST).fit(
-            cp.from_numpy(np.random.default_rng(0).normal(size=(20, 40)),
+            cp.from_numpy(np.random.default_rng(0).normal(size=(60, 40)),
                           [f"X{i}" for i in range(40)]))
 
 

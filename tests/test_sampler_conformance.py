@@ -95,7 +95,7 @@ def test_n_draws_respected(name, data5):
 @pytest.mark.parametrize("name", ["exact", "mcmc", "order", "partition"])
 def test_too_many_nodes_error(name):
     rng = np.random.default_rng(0)
-    data = cp.from_numpy(rng.normal(size=(30, 30)), [f"X{i}" for i in range(30)])
+    data = cp.from_numpy(rng.normal(size=(40, 30)), [f"X{i}" for i in range(30)])
     options = {} if name == "exact" else {"search_space": "full", "max_parents": 29}
     with pytest.raises(GraphTooLargeError):
         _make(name, seed=0, **options).fit(data)
