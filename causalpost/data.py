@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from causalpost.errors import CausalpostError, DataError
+from causalpost.errors import CausalpostError, DataError, FragileDataWarning
 
 __all__ = ["Dataset", "Kind", "from_numpy", "from_pandas", "load_csv"]
 
@@ -373,7 +374,27 @@ def from_pandas(
             raise DataError(f"the intervention mask must be boolean; got {intervention.dtype}")
     data = Dataset(values, tuple(names), tuple(col_kinds), tuple(col_levels), intervention)
     data.check_interventions()
+    _warn_if_fragile(data)
     return data
+
+
+def _warn_if_fragile(data: Dataset) -> None:
+    """Warn (:class:`FragileDataWarning`) where the scores of some edges rest on the
+    prior alone: two continuous columns that are (nearly) collinear."""
+    n_obs = data.values.shape[0]
+    continuous = [j for j, kind in enumerate(data.kinds) if kind == "continuous"]
+    if len(continuous) < 2 or n_obs < 10 or n_obs * len(continuous) ** 2 > 10**10:
+        return  # a few rows are always nearly collinear: nothing to say
+    x = data.values[:, continuous]
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    corr = np.abs(x.T @ x) / n_obs
+    np.fill_diagonal(corr, 0.0)
+    i, j = np.unravel_index(np.argmax(corr), corr.shape)
+    if corr[i, j] > 1 - 1e-8:
+        warnings.warn(
+            f"columns {data.names[continuous[i]]!r} and {data.names[continuous[j]]!r} are "
+            f"collinear (|r| = {min(corr[i, j], 1.0):.10g}): the scores of their edges rest on "
+            "the prior; drop one of them", FragileDataWarning, stacklevel=3)
 
 
 def _split_intervention_column(

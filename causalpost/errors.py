@@ -11,6 +11,7 @@ __all__ = [
     "CausalpostError",
     "ChainDisagreementWarning",
     "DataError",
+    "FragileDataWarning",
     "GraphError",
     "GraphTooLargeError",
     "NotFittedError",
@@ -39,3 +40,7 @@ class NotFittedError(CausalpostError, AttributeError):
 
 class ChainDisagreementWarning(UserWarning):
     """Chains of one sampler disagree on some edge marginal by more than a tolerance."""
+
+
+class FragileDataWarning(UserWarning):
+    """A data table where some scores rest on the prior alone (collinear columns)."""
