@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        return int(args.handler(args) or 0)
+        with warnings.catch_warnings():  # warnings too are one line, without source
+            warnings.showwarning = _one_line_warning
+            return int(args.handler(args) or 0)
     except _Terminated:
         print("causalpost: terminated", file=sys.stderr)
         return EXIT_TERMINATED
@@ -67,6 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    text = str(message).splitlines()[0] if str(message) else category.__name__
+    print(f"causalpost: warning: {text}", file=sys.stderr if file is None else file)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -701,3 +701,15 @@ def test_files_written_before_the_hardening_still_load(kind):
     assert old.nodes == fresh.nodes and old.n_draws == 25 and old.exact
     assert np.allclose(old.edge_prob_matrix, fresh.edge_prob_matrix, atol=1e-12)
     assert old.params.keys() == fresh.params.keys()
+
+
+@pytest.mark.filterwarnings("default::causalpost.errors.FragileDataWarning")
+def test_cli_warnings_are_one_line(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=50)
+    path = tmp_path / "collinear.csv"
+    pd.DataFrame({"A": x, "B": 2 * x, "C": rng.normal(size=50)}).to_csv(path, index=False)
+    assert main(["fit", str(path), "--out", str(tmp_path / "p.npz"), "--quiet"]) == 0
+    warned = [ln for ln in capsys.readouterr().err.splitlines() if "collinear" in ln]
+    assert warned == ["causalpost: warning: columns 'A' and 'B' are collinear (|r| = 1): the "
+                      "scores of their edges rest on the prior; drop one of them"]
