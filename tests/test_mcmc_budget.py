@@ -229,3 +229,22 @@ def test_readme_python_snippet_runs_as_a_script(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "BrokenProcessPool" not in result.stderr
     assert (tmp_path / "post.npz").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_defaults_at_16_nodes_match_the_exact_dp(seed):
+    """``cp.fit`` defaults (auto: order MCMC, run until converged) on 16 linear-Gaussian
+    nodes, n = 1000: edge marginals within 0.05 of the exact order-modular DP."""
+    from causalpost import dp
+    from causalpost.datasets import linear_gaussian
+    from causalpost.samplers._common import prepare_problem
+
+    bench = linear_gaussian(16, 1000, seed=seed, noise_sd=1.0)
+    post = cp.fit(bench.data, seed=seed, quiet=True, parameters=False)
+    assert post.info["sampler"] == "order" and post.diagnostics["converged"]
+    assert post.diagnostics["search_space"] == "full"
+    table = prepare_problem(bench.data, None, None, None, None, None).table()
+    exact = dp.order_modular_edge_probs(table)
+    assert np.abs(post.diagnostics["edge_probs_rb"] - exact).max() < 0.05
+    assert np.abs(post.edge_prob_matrix - exact).max() < 0.05

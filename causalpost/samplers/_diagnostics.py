@@ -121,7 +121,8 @@ def draw_diagnostics(draws: list[np.ndarray]) -> dict:
             "ess_edges_median": summary}
 
 
-def convergence_warning(diag: dict, names, targets, seconds: float, n_top: int = 3) -> None:
+def convergence_warning(diag: dict, names, targets, seconds: float, n_top: int = 3,
+                        sampler: str = "mcmc") -> None:
     """Warn (:class:`ChainDisagreementWarning`) that the chains did not converge, naming the
     edges they disagree on most by node name, and what to do next."""
     misses = []
@@ -150,7 +151,9 @@ def convergence_warning(diag: dict, names, targets, seconds: float, n_top: int =
         f"MCMC did not converge in {seconds:.0f} s (max_seconds={targets.max_seconds:g}): "
         f"{', '.join(misses)}. Its edge probabilities mix chain disagreement with posterior "
         f"uncertainty. Next: give it more time, max_seconds={more:g} (causalpost fit ... "
-        f"--max-seconds {more:g}); or sampler='order'", ChainDisagreementWarning, stacklevel=4)
+        f"--max-seconds {more:g}); or another sampler, "
+        f"{' / '.join(repr(o) for o in ('order', 'mcmc') if o != sampler)} (--sampler)",
+        ChainDisagreementWarning, stacklevel=4)
 
 
 SUMMARY_KEYS = ("converged", "rhat_log_score", "max_chain_disagreement", "ess_log_score",

@@ -140,7 +140,7 @@ class MCMCBase:
         diagnostics["seconds"] = time.monotonic() - begin
         if not diagnostics["converged"]:
             convergence_warning(diagnostics, problem.data.names, targets,
-                                diagnostics["seconds"])
+                                diagnostics["seconds"], sampler=self.name)
         self._posterior = make_posterior(problem, draws, None, rng, sampler=self.name,
                                          diagnostics=diagnostics, parameters=self.parameters)
         return self
