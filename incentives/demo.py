@@ -109,7 +109,10 @@ def _audit_part(out: Path, n_draws: int, seed: int, quiet: bool, files: list[Pat
     files.append(world.save(out / "recommender_posterior.npz"))
     files.append(plot.save_figure(plot.plot_edge_probs(world), out / "recommender_edges.png"))
     html = out / "recommender_audit.html"
-    report.to_html(html)
+    from causalpost._io import atomic_path
+
+    with atomic_path(html) as tmp:  # no partial page if interrupted
+        report.to_html(tmp)
     files.append(html)
     print(f"  verdict: {report.verdict.upper()} (threshold 0.05 on protected incentives)")
     return world, report
