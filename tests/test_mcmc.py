@@ -442,3 +442,19 @@ def test_score_table_reuses_unchanged_rows_and_equals_a_fresh_build(data5):
         np.testing.assert_array_equal(reused.candidates[j], fresh.candidates[j])
         np.testing.assert_array_equal(reused.masks[j], fresh.masks[j])
         np.testing.assert_allclose(reused.scores[j], fresh.scores[j])
+
+
+def test_expansion_at_the_cap_swaps_unused_candidates_for_wanted_ones():
+    from causalpost.samplers._boundary import expand
+
+    share = np.zeros((5, 5))
+    share[4, 0] = 0.3  # node 4 wants in as a parent of node 0
+    usage = np.zeros((5, 5))
+    usage[1, 0] = usage[2, 0] = 0.9  # the draws use candidates 1 and 2, never 3
+    cand = [np.array([1, 2, 3])] + [np.array([0])] * 4
+    grown, changed = expand(cand, share, 0.01, cap=3, usage=usage)
+    assert changed and grown[0].tolist() == [1, 2, 4]
+    assert [c.tolist() for c in grown[1:]] == [[0]] * 4
+    full, changed = expand(cand, share, 0.01, cap=3)  # without usage: no room
+    assert not changed and full[0].tolist() == [1, 2, 3]
+    assert expand(cand, share, 0.5, cap=5)[1] is False  # below the tolerance

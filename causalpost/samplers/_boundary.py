@@ -98,17 +98,27 @@ def _reversal_gain(problem, adjacency, reach, j: int, i: int, gain: float) -> fl
                  - log_prior[len(parents)])
 
 
-def expand(candidates, share: np.ndarray, tol: float, cap: int,
-           per_round: int = 3) -> tuple[list[np.ndarray], bool]:
+def expand(candidates, share: np.ndarray, tol: float, cap: int, per_round: int = 3,
+           usage: np.ndarray | None = None) -> tuple[list[np.ndarray], bool]:
     """Add to each node's candidates the outsiders whose share reaches ``tol``, at most
-    ``per_round`` of them (largest first) and up to ``cap`` candidates; returns the new
-    candidates and whether any changed."""
+    ``per_round`` of them (largest first) and up to ``cap`` candidates.
+
+    A node at ``cap`` makes room by dropping candidates no draw used as a parent
+    (``usage[i, j] == 0``, the pilot's edge frequencies), when ``usage`` is given.
+    Returns the new candidates and whether any changed.
+    """
     out, changed = [], False
     for j, cand in enumerate(candidates):
-        cand = np.asarray(cand, dtype=np.int64)
-        room = min(cap - cand.size, per_round)
+        cand = [int(c) for c in np.asarray(cand, dtype=np.int64)]
         order = np.argsort(-share[:, j], kind="stable")
-        new = [int(i) for i in order[:max(room, 0)] if share[i, j] >= tol]
+        wanted = [int(i) for i in order[:per_round] if share[i, j] >= tol]
+        room = cap - len(cand)
+        if usage is not None and len(wanted) > room:
+            unused = [c for c in reversed(cand) if usage[c, j] == 0]
+            for c in unused[: len(wanted) - max(room, 0)]:
+                cand.remove(c)
+            room = cap - len(cand)
+        new = wanted[:max(room, 0)]
         changed |= bool(new)
-        out.append(np.array(sorted(set(cand.tolist()) | set(new)), dtype=np.int64))
+        out.append(np.array(sorted(set(cand) | set(new)), dtype=np.int64))
     return out, changed

@@ -116,11 +116,13 @@ class MCMCBase:
             if time.monotonic() >= deadline:
                 break
             pilot = self._run(problem, table, seeds, plan, targets, deadline, extend=False)
-            share = boundary_shares(problem, table.candidates, self._pooled_draws(pilot, plan))
+            pilot_draws = self._pooled_draws(pilot, plan)
+            share = boundary_shares(problem, table.candidates, pilot_draws)
             if share.sum(axis=0).max(initial=0.0) <= self.boundary_tol:
                 break
             candidates, changed = expand(table.candidates, share, self.boundary_tol,
-                                         max(self.max_candidates or 0, HYBRID_CAP))
+                                         max(self.max_candidates or 0, HYBRID_CAP),
+                                         usage=pilot_draws.mean(axis=0))
             if not changed:
                 break
             table = self._checked_table(problem, candidates, reuse=table)
