@@ -241,8 +241,9 @@ class GuardReport:
             f"{table}{images}</body></html>"
         )
         if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(page)
+            from causalpost._io import write_text_atomic
+
+            write_text_atomic(path, page)
         return page
 
     def plot(self, row: int = 0, **kwargs) -> Any:

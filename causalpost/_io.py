@@ -25,6 +25,7 @@ from causalpost.errors import CausalpostError
 
 __all__ = [
     "atomic_path",
+    "write_text_atomic",
     "check_input_file",
     "check_output",
     "check_output_dir",
@@ -176,6 +177,21 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (:func:`atomic_path`); return the path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "page.html"
+    >>> write_text_atomic(target, "<p>done</p>").read_text()
+    '<p>done</p>'
+    """
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def read_json_file(

@@ -44,16 +44,19 @@ def add_parser(sub) -> None:
 
 
 def _cmd_guard(args: argparse.Namespace) -> int:
+    from causalpost._io import check_output, write_text_atomic
     from causalpost.guard import guard
     from causalpost.posterior import Posterior
 
+    for option in ("markdown", "html", "plot"):  # before the work, not after it
+        if getattr(args, option):
+            check_output(getattr(args, option), f"--{option}", [args.posterior])
     posterior = Posterior.load(args.posterior)
     report = guard(posterior, args.action, args.harm, args.given or None,
                    threshold=args.threshold, alpha=args.alpha, observed=args.observed,
                    quiet=args.quiet or args.json)
     if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(report.to_markdown())
+        write_text_atomic(args.markdown, report.to_markdown())
     if args.html:
         report.to_html(args.html)
     if args.plot:

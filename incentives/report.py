@@ -393,8 +393,9 @@ class AuditReport:
         parts.append("</body></html>")
         page = "\n".join(parts)
         if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(page)
+            from causalpost._io import write_text_atomic
+
+            write_text_atomic(path, page)
         return page
 
 

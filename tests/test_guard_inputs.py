@@ -222,3 +222,12 @@ def test_interval_widens_for_correlated_draws():
     assert sticky.marginal == pytest.approx(mixed.marginal, rel=1e-12)
     width = lambda r: r.interval[1] - r.interval[0]  # noqa: E731
     assert width(sticky) > 3 * width(mixed)
+
+
+def test_guard_outputs_are_checked_before_the_work(tmp_path, capsys):
+    from causalpost.cli import main
+
+    missing = tmp_path / "nowhere" / "report.md"
+    assert main(["guard", str(tmp_path / "post.npz"), "--action", "Dose=3",
+                 "--harm", "Toxicity>2.5", "--markdown", str(missing)]) == 2
+    assert "--markdown" in capsys.readouterr().err
