@@ -27,6 +27,7 @@ __all__ = ["hinge_edges", "incentive_paths"]
 MAX_PATHS = 3
 MAX_HINGES = 5
 UNCERTAIN = (0.01, 0.99)  # edges outside this range are settled, not hinges
+_BLOCK = 65_536
 
 
 def _shortest(graph: nx.DiGraph, a: str, b: str) -> list[str] | None:
@@ -99,21 +100,29 @@ def hinge_edges(
         "p_if_absent": ...}, ...]`` (at most :data:`MAX_HINGES`).
     """
     n, d = graphs.shape[0], graphs.shape[1]
-    flat = graphs.reshape(n, d * d).astype(np.float64)
-    p_edge = weights @ flat
+    rows = [int(r) for r in rows]
+    # in blocks: an exact posterior can hold millions of graphs (no dense float copy)
+    p_edge = np.zeros(d * d)
+    joints = np.zeros((len(rows), d * d))
+    for start in range(0, n, _BLOCK):
+        flat = graphs[start : start + _BLOCK].reshape(-1, d * d).astype(np.float64)
+        w = weights[start : start + _BLOCK]
+        p_edge += w @ flat
+        if rows:
+            a = admits[start : start + _BLOCK][:, rows].astype(np.float64)
+            joints += (w[:, None] * a).T @ flat
     uncertain = np.flatnonzero((p_edge > UNCERTAIN[0]) & (p_edge < UNCERTAIN[1]))
     out: dict[int, list[dict]] = {}
-    for r in rows:
-        a = admits[:, r].astype(np.float64)
-        p_row = float(weights @ a)
+    for k_row, r in enumerate(rows):
+        p_row = float(weights @ admits[:, r])
         if not uncertain.size or p_row <= 0.0:
-            out[int(r)] = []
+            out[r] = []
             continue
-        joint = (weights * a) @ flat[:, uncertain]
+        joint = joints[k_row, uncertain]
         present = joint / p_edge[uncertain]
         absent = (p_row - joint) / (1.0 - p_edge[uncertain])
         order = np.argsort(-np.abs(present - absent), kind="stable")[:MAX_HINGES]
-        out[int(r)] = [
+        out[r] = [
             {
                 "edge": [names[uncertain[k] // d], names[uncertain[k] % d]],
                 "p_edge": float(p_edge[uncertain[k]]),
