@@ -42,6 +42,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--data", required=True, help="the CSV the posterior was fitted on")
     parser.add_argument("--intervention-column", metavar="COL",
                         help="as given to `causalpost fit`")
+    parser.add_argument("--discrete", nargs="*", default=[], metavar="COL",
+                        help="as given to `causalpost fit`")
+    parser.add_argument("--continuous", nargs="*", default=[], metavar="COL",
+                        help="as given to `causalpost fit`")
+    parser.add_argument("--na-values", nargs="*", metavar="TOKEN",
+                        help="as given to `causalpost fit`")
     parser.add_argument("--candidates", help="comma-separated nodes (default: every column)")
     parser.add_argument("--n-rows", type=int, default=100, help="rows per experiment")
     parser.add_argument("--n-sims", type=int, default=64,
@@ -76,7 +82,10 @@ def run(args: argparse.Namespace) -> int:
         check_output(args.plot, "--plot", [args.design, args.posterior, args.data])
     design = Design.load(args.design)
     posterior = Posterior.load(args.posterior)
-    data = cp.load_csv(args.data, intervention_column=args.intervention_column)
+    kinds = {c: "discrete" for c in args.discrete}
+    kinds.update({c: "continuous" for c in args.continuous})
+    data = cp.load_csv(args.data, kinds=kinds or None,
+                       intervention_column=args.intervention_column, na_values=args.na_values)
     candidates = None
     if args.candidates is not None:
         candidates = [c.strip() for c in args.candidates.split(",") if c.strip()]
