@@ -88,6 +88,22 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show an option's default only where it says something.
+
+    Required options, flags, empty lists, ``None`` (the library picks) and help texts
+    that already state their default are left as written.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (action.required or action.default is None or action.default is False
+                or action.default == []
+                or "default" in text or isinstance(action, argparse._StoreConstAction)):
+            return text
+        return super()._get_help_string(action)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from causalpost.samplers import SAMPLERS
     from causalpost.samplers._search_space import SEARCH_SPACES
@@ -98,16 +114,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    defaults = argparse.ArgumentDefaultsHelpFormatter
+    defaults = _DefaultsFormatter
     fit = sub.add_parser("fit", help="learn a posterior over DAGs and parameters from a CSV",
                          formatter_class=defaults)
     fit.add_argument("data", help="CSV file with a header row of node names")
     fit.add_argument("--out", required=True, help="where to write the posterior (.npz)")
     fit.add_argument("--sampler", default="auto", choices=["auto", *sorted(SAMPLERS)],
-                     help="default auto: exact up to 5 nodes, else order MCMC")
+                     help="exact up to 5 nodes, else order MCMC")
     fit.add_argument("--score", choices=["bge", "bdeu"], help="default: by column kinds")
     fit.add_argument("--n-draws", type=int, help="draws for Monte Carlo samplers")
-    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--seed", type=int, default=0, help="random seed (same seed, same posterior)")
     fit.add_argument("--no-standardize", action="store_true",
                      help="BGe on raw columns instead of standardized ones")
     fit.add_argument("--ess", type=float, help="BDeu equivalent sample size (default 1)")
@@ -118,7 +134,7 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="Erdos-Renyi prior with this many expected edges (implies the prior)")
     fit.add_argument("--size-penalty", type=float, default=0.0,
                      help="subtract this per parent from each node's log prior")
-    fit.add_argument("--max-parents", type=int)
+    fit.add_argument("--max-parents", type=int, help="at most this many parents per node")
     fit.add_argument("--forbid", nargs="*", default=[], metavar="A:B", help="forbidden edges")
     fit.add_argument("--require", nargs="*", default=[], metavar="A:B", help="required edges")
     fit.add_argument("--tiers", help='ordered tiers, e.g. "A,B;C,D" (no edge from C into A)')
@@ -159,7 +175,7 @@ def _build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print a saved posterior", formatter_class=defaults)
     show.add_argument("posterior", help="a .npz file written by `causalpost fit`")
     show.add_argument("--top", type=int, default=5, help="number of top graphs")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--json", action="store_true", help="print the posterior summary as JSON")
     show.add_argument("--matrix", action="store_true",
                       help="print the full edge-probability matrix instead of a ranked list")
     show.add_argument("--min-prob", type=float, default=0.05,
