@@ -27,8 +27,9 @@ from causalpost._io import check_input_file
 from causalpost.errors import CausalpostError
 from causalpost.graphs import is_acyclic
 
-__all__ = ["MAX_BYTES", "read_posterior_file", "validate_posterior_arrays"]
+__all__ = ["FORMAT", "MAX_BYTES", "read_posterior_file", "validate_posterior_arrays"]
 
+FORMAT = "causalpost.posterior/1"  # the header's "format"; Posterior.save writes it
 MAX_BYTES = 2**30  # uncompressed bytes a posterior file may declare (1 GiB)
 MAX_MEMBERS = 10_000
 MAX_HEADER_CHARS = 10_000_000
@@ -124,8 +125,6 @@ def _parse_header(arrays: dict[str, np.ndarray], shown: str) -> dict[str, Any]:
         raise CausalpostError(f"{shown}: header JSON is nested too deeply") from None
     except ValueError as exc:
         raise CausalpostError(f"{shown}: header is not valid JSON ({exc})") from None
-    from causalpost.posterior import FORMAT
-
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CausalpostError(f"{shown} is not a causalpost posterior file")
     nodes = header.get("nodes")

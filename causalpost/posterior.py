@@ -21,12 +21,10 @@ from scipy.special import logsumexp
 
 from causalpost import metrics
 from causalpost._io import atomic_path
-from causalpost._posterior_file import read_posterior_file, validate_posterior_arrays
+from causalpost._posterior_file import FORMAT, read_posterior_file, validate_posterior_arrays
 from causalpost.errors import CausalpostError
 
 __all__ = ["Posterior", "RankedGraph"]
-
-FORMAT = "causalpost.posterior/1"
 
 
 class RankedGraph(NamedTuple):

@@ -1,0 +1,124 @@
+"""The import graph (issue 15): one direction between the packages, and no cycles.
+
+Every module of ``causalpost`` and ``incentives`` is parsed with ``ast`` (nothing is
+imported). An edge ``a -> b`` is any ``import b`` / ``from b import ...`` in ``a``, at
+module level or inside a function, except under ``if TYPE_CHECKING:``;
+``from pkg import name`` is an edge to ``pkg.name`` when that is a module. Edges into
+a package's ``__init__`` are re-exports, not dependencies, and are left out.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("causalpost", "incentives")
+
+# Known exception, not fixed yet: the numba partition kernels and the order / partition
+# samplers import each other (order_mcmc <-> _numba_partition, partition_mcmc <->
+# _numba_partition, and the three in one cycle). Owned by the samplers' engineer
+# (causalpost/samplers/**); a cycle is tolerated only when all its modules are here.
+KNOWN_CYCLE = frozenset({
+    "causalpost.samplers.order_mcmc",
+    "causalpost.samplers.partition_mcmc",
+    "causalpost.samplers._numba_partition",
+})
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            found[".".join(parts)] = path
+    return found
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _imported(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The modules of the two packages that ``module`` imports."""
+    is_package = path.name == "__init__.py"
+    targets: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = module.split(".")
+                anchor = anchor if is_package else anchor[:-1]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            targets.add(base)
+            for alias in node.names:
+                if f"{base}.{alias.name}" in modules:  # from pkg import submodule
+                    targets.add(f"{base}.{alias.name}")
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+    packages = {name for name, p in modules.items() if p.name == "__init__.py"}
+    return {t for t in targets if t in modules and t not in packages and t != module}
+
+
+@pytest.fixture(scope="module")
+def graph() -> nx.DiGraph:
+    modules = _modules()
+    assert "causalpost.posterior" in modules and "incentives.audit" in modules
+    g = nx.DiGraph()
+    g.add_nodes_from(modules)
+    for module, path in modules.items():
+        g.add_edges_from((module, target) for target in _imported(module, path, modules))
+    return g
+
+
+def test_causalpost_never_imports_incentives_outside_the_cli(graph: nx.DiGraph) -> None:
+    wrong = sorted((a, b) for a, b in graph.edges
+                   if a.split(".")[0] == "causalpost" and b.split(".")[0] == "incentives"
+                   and a != "causalpost.cli")
+    assert not wrong, f"causalpost imports incentives: {wrong}"
+
+
+def test_no_import_cycles_but_the_known_one(graph: nx.DiGraph) -> None:
+    cycles = [c for c in nx.simple_cycles(graph) if not set(c) <= KNOWN_CYCLE]
+    assert not cycles, f"import cycles: {[' -> '.join([*c, c[0]]) for c in cycles]}"
+
+
+def test_the_known_cycle_still_exists(graph: nx.DiGraph) -> None:
+    # When it is fixed, empty KNOWN_CYCLE so that it cannot come back unnoticed.
+    assert any(set(c) <= KNOWN_CYCLE for c in nx.simple_cycles(graph.subgraph(KNOWN_CYCLE)))
+
+
+def test_posterior_and_its_file_reader_import_one_way(graph: nx.DiGraph) -> None:
+    assert graph.has_edge("causalpost.posterior", "causalpost._posterior_file")
+    assert not graph.has_edge("causalpost._posterior_file", "causalpost.posterior")
+
+
+def test_the_parser_sees_edges_and_skips_type_checking(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from pkg.a import f\n")
+    (pkg / "a.py").write_text("from pkg import b\ndef f():\n    from . import c\n")
+    (pkg / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                              "    from pkg.a import f\n")
+    (pkg / "c.py").write_text("import pkg.b\n")
+    modules = {"pkg": pkg / "__init__.py", "pkg.a": pkg / "a.py",
+               "pkg.b": pkg / "b.py", "pkg.c": pkg / "c.py"}
+    assert _imported("pkg", modules["pkg"], modules) == {"pkg.a"}
+    assert _imported("pkg.a", modules["pkg.a"], modules) == {"pkg.b", "pkg.c"}
+    assert _imported("pkg.b", modules["pkg.b"], modules) == set()
+    assert _imported("pkg.c", modules["pkg.c"], modules) == {"pkg.b"}
