@@ -97,6 +97,16 @@ def test_the_steps_bound_binds_and_the_same_seed_gives_the_same_training(data2):
     assert runs[0].history_["loss"] == runs[1].history_["loss"]
 
 
+def test_tempering_cut_short_by_the_budget_is_recorded_and_not_converged(data2):
+    gfn = GFlowNetSampler(n_steps=50, max_seconds=None, temper_steps=1000, patience=10,
+                          **SMALL).fit(data2)
+    diag = gfn.posterior_.diagnostics
+    assert diag["reward_exponent"] == pytest.approx(0.1 + 0.9 * 50 / 1000)
+    assert diag["stop_reason"] == "n_steps" and diag["converged"] is False  # no plateau check
+    untempered = GFlowNetSampler(n_steps=50, max_seconds=None, **SMALL).fit(data2)
+    assert untempered.posterior_.diagnostics["reward_exponent"] == 1.0
+
+
 def test_plateau_windows():
     rule = Plateau(3)
     flags = [rule.update(x) for x in [4.0] * 3 + [2.0] * 3 + [1.99] * 3 + [0.5] * 3]

@@ -117,7 +117,8 @@ class GFlowNetSampler:
     ----------
     posterior_ : Posterior
         Its ``diagnostics`` hold the training summary (``n_steps``,
-        ``train_seconds``, ``final_loss``, ``stop_reason``, ``n_lr_decays``),
+        ``train_seconds``, ``final_loss``, ``stop_reason``, ``n_lr_decays``,
+        ``reward_exponent``: below 1 if a budget cut tempering short),
         ``targets``, and the keys every sampler reports: ``converged`` (the
         plateau rule stopped training with ``final_loss <= loss_target``),
         ``rhat_log_score`` 1 and ``max_chain_disagreement`` 0 (no chains),
@@ -306,7 +307,8 @@ class GFlowNetSampler:
                 "max_chain_disagreement": 0.0, "ess_log_score": float(self.n_draws),
                 "n_steps": history["n_steps"], "train_seconds": history["train_seconds"],
                 "final_loss": final, "stop_reason": history["stop_reason"],
-                "n_lr_decays": history["n_decays"], "targets": targets}
+                "n_lr_decays": history["n_decays"],
+                "reward_exponent": history["reward_exponent"], "targets": targets}
 
     def sample(self, n_draws: int, seed: int | None = None) -> np.ndarray:
         """Draw DAGs from the trained policy in batched passes (no retraining).

@@ -210,7 +210,9 @@ def train(
     ``epsilon``, ``lr``, ``seconds``, every ``log_every`` steps) and the summary:
     ``n_steps``, ``train_seconds``, ``final_loss`` (mean loss of the last
     plateau window, else the moving average), ``stop_reason``, ``n_decays``,
-    ``final_lr`` (under the plateau schedule).
+    ``final_lr`` (under the plateau schedule), ``reward_exponent`` (below 1 when
+    a budget stopped training before tempering ended: the policy then targets
+    the tempered posterior).
     """
     opt = torch.optim.Adam(policy.parameters(), lr=options.lr)
     buffer = ReplayBuffer(options.buffer_size, env.n_nodes, env.device)
@@ -218,7 +220,7 @@ def train(
     history = {"step": [], "loss": [], "epsilon": [], "lr": [], "seconds": []}
     warmup = max(options.explore_steps, options.temper_steps)
     plateau = Plateau(options.patience) if options.patience else None
-    ema, elapsed, lr_scale, n_decays, reason, step = None, 0.0, 1.0, 0, "n_steps", 0
+    ema, elapsed, lr_scale, n_decays, reason, step, beta = None, 0.0, 1.0, 0, "n_steps", 0, 1.0
     bar = tqdm(total=BAR_UNITS, disable=quiet, desc="GFlowNet", leave=False,
                bar_format="{desc}: {percentage:3.0f}% of budget|{bar}| {elapsed}<{remaining}"
                           "{postfix}")
@@ -256,7 +258,7 @@ def train(
     bar.close()
     final = plateau.last_mean if plateau is not None and plateau.last_mean is not None else ema
     history.update(n_steps=step, train_seconds=elapsed, final_loss=final, stop_reason=reason,
-                   n_decays=n_decays, final_lr=options.lr * lr_scale)
+                   n_decays=n_decays, final_lr=options.lr * lr_scale, reward_exponent=beta)
     return history
 
 
