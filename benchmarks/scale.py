@@ -37,7 +37,38 @@ OUT = Path(__file__).with_name("RESULTS_scale.md")
 RAW = Path(__file__).with_name("RESULTS_scale.jsonl")
 BIF = ("alarm", "child", "insurance")
 GAUSSIAN = {"er2_d20": 20, "er2_d50": 50}
-NOTES = ""  # what the table shows, written after the runs (see the end of this file)
+NOTES = """
+## What the table shows
+
+- **`auto` = order MCMC past 5 nodes, because it is the sampler that converged.** With the
+  same data and budgets, order MCMC met all three targets on every data set here: in
+  1-57 s, except alarm with seed 1, where the first round's chains did not agree and
+  nine extension rounds (213 s, beyond the issue's 3-minute target) were needed; the
+  machine was shared with other engineers' runs throughout. Partition MCMC on alarm did not
+  converge in 180 s (split-R-hat 3.8, chains disagreeing by 1.0 on some edges, SHD 18);
+  structure MCMC converged on alarm, child and ER2 d = 20 but not on insurance (R-hat 4.6
+  after 300 s) nor on ER2 d = 50 (R-hat 1.2, SHD 186). Order MCMC's target is the
+  order-modular prior, not the uniform DAG prior (see the README).
+- **Accuracy**: the SHD of the P > 0.5 graph is below causal-learn PC's on every row
+  (alarm 3 vs 5-7, child 2 vs 7, insurance 14 vs 22, ER2 d = 20: 3 vs 14, d = 50: 16 vs
+  55); AUROC >= 0.975 except insurance (0.89).
+- **Search space**: the iterative expansion took every true edge in on child and ER2
+  d = 20 / 50. On alarm two true edges stay outside (INSUFFANESTH -> CATECHOL, SAO2 ->
+  CATECHOL) and on insurance 9: their boundary share, the posterior weight the sampled
+  graphs would give them one step outside the space, is below 1e-7 on alarm, i.e. the
+  data (2,000 rows, BDeu) do not ask for them from any sampled graph, so the expansion,
+  which adds what the posterior asks for, never does. The issue's "no true edge outside
+  the final space" is therefore **not met** on alarm and insurance; it would need a
+  wider starting space (these parents rank up to 27th by single-parent score gain).
+- **Boundary mass** stays high (0.9) where a node is at the candidate cap (16) with all
+  its candidates in use, and for score-equivalent scores it counts a covered edge whose
+  reverse orientation the space excludes as 0.5: read it per edge
+  (`diagnostics["boundary_share"]`).
+- The partition / structure-MCMC comparison rows ran on the code of one commit before
+  the candidate-cap swap of the expansion (9b1896e); the `order` rows on the final code.
+- Not run here (time): ER2 d = 100, the DAG-GFlowNet protocol data (noise sd 0.1,
+  `--no-standardize`), several seeds per network.
+"""
 
 
 def bif_data(name: str, seed: int) -> tuple[cp.Dataset, np.ndarray]:
@@ -141,6 +172,10 @@ def main() -> None:
                 row = run_one(label, data, truth, seed, sampler, args.max_seconds)
                 rows.append(row)
                 print(to_markdown([row]).splitlines()[-1], flush=True)
+    latest = {}  # a rerun of the same (data, seed, sampler, budget) replaces the older row
+    for r in rows:
+        latest[(r["data"], r["seed"], r["sampler"], r.get("budget", 600))] = r
+    rows = list(latest.values())
     RAW.write_text("".join(json.dumps(r) + "\n" for r in rows))
     OUT.write_text(
         "# Posteriors at scale, with `causalpost fit` defaults\n\n"
