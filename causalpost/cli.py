@@ -257,6 +257,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         if design_note:
             print(design_note)
         print(f"wrote {args.out}: {posterior}")
+        print(_diagnostics_line(posterior))
     if not _summary(posterior, 1)["diagnostics"]["converged"]:
         budget = float(posterior.diagnostics.get("targets", {}).get("max_seconds", 600))
         print(f"causalpost: not converged; next: {_rerun(args.argv, 2 * budget)}",
@@ -326,9 +327,12 @@ def _summary(posterior, top: int) -> dict:
     from causalpost.samplers._diagnostics import convergence_summary
 
     nodes = list(posterior.nodes)
+    diagnostics = convergence_summary(posterior.diagnostics, posterior.n_draws)
+    if not {"seconds", "train_seconds"} & set(posterior.diagnostics):
+        diagnostics["seconds"] = None  # posterior files record no time: unknown, not 0
     return {
         "nodes": nodes,
-        "diagnostics": convergence_summary(posterior.diagnostics, posterior.n_draws),
+        "diagnostics": diagnostics,
         "edge_probs": posterior.edge_prob_matrix.tolist(),
         "n_draws": posterior.n_draws,
         "top_graphs": [
@@ -336,6 +340,14 @@ def _summary(posterior, top: int) -> dict:
             for g in posterior.top_graphs(top)
         ],
     }
+
+
+def _diagnostics_line(posterior) -> str:
+    """One line of the convergence summary; a time the file did not record is left out."""
+    diagnostics = _summary(posterior, 1)["diagnostics"]
+    return "diagnostics: " + ", ".join(
+        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+        for k, v in diagnostics.items() if v is not None)
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
@@ -348,9 +360,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(_summary(posterior, args.top)))
         return EXIT_OK
     print(posterior)
-    diagnostics = _summary(posterior, 1)["diagnostics"]
-    print("diagnostics: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
-                                      for k, v in diagnostics.items()))
+    print(_diagnostics_line(posterior))
     if args.matrix:
         print("\nPosterior edge probabilities (row -> column):")
         with np.printoptions(precision=3, suppress=True):

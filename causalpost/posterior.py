@@ -109,7 +109,10 @@ class Posterior:
 
     def __repr__(self) -> str:
         kind = "exact" if self.exact else "sampled"
-        return (f"Posterior({kind}, n_draws={self.n_draws}, nodes={list(self.nodes)}, "
+        nodes = list(self.nodes)
+        shown = repr(nodes) if len(nodes) <= 8 else (
+            f"[{', '.join(map(repr, nodes[:4]))}, ..., {nodes[-1]!r}] ({len(nodes)} nodes)")
+        return (f"Posterior({kind}, n_draws={self.n_draws}, nodes={shown}, "
                 f"sampler={self.info.get('sampler')!r})")
 
     @property

@@ -33,3 +33,51 @@ def test_fit_help_shows_meaningful_defaults_and_every_option_is_explained(capsys
     assert "(default: uniform)" in text
     assert "--seed SEED random seed" in text
     assert "--max-parents MAX_PARENTS at most" in text
+
+
+@pytest.fixture
+def fitted(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    csv = tmp_path / "d.csv"
+    pd.DataFrame({"X": x, "Y": 0.9 * x + 0.3 * rng.normal(size=200)}).to_csv(csv, index=False)
+    out = tmp_path / "p.npz"
+    return csv, out
+
+
+def test_fit_prints_the_convergence_summary_with_its_time(fitted, capsys) -> None:
+    csv, out = fitted
+    assert main(["fit", str(csv), "--out", str(out), "--sampler", "mcmc", "--n-draws", "200",
+                 "--max-seconds", "20", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    line = next(x for x in printed.splitlines() if x.startswith("diagnostics: "))
+    assert "converged " in line and "rhat_log_score" in line and " seconds " in line
+
+
+def test_show_does_not_claim_zero_seconds_for_a_file_without_times(fitted, capsys) -> None:
+    import json
+
+    csv, out = fitted
+    assert main(["fit", str(csv), "--out", str(out), "--sampler", "exact", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["show", str(out)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("diagnostics"))
+    assert "seconds" not in line and "converged True" in line
+    assert main(["show", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["diagnostics"]["seconds"] is None
+
+
+def test_posterior_repr_stays_short_on_many_nodes() -> None:
+    import numpy as np
+
+    from causalpost.posterior import Posterior
+
+    names = [f"NODE{i:02d}" for i in range(37)]
+    post = Posterior(names, np.zeros((3, 37, 37), dtype=np.uint8))
+    text = repr(post)
+    assert len(text) < 150 and "(37 nodes)" in text and "'NODE36'" in text
+    small = repr(Posterior(["A", "B"], np.zeros((1, 2, 2), dtype=np.uint8)))
+    assert "nodes=['A', 'B']" in small
