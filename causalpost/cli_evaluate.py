@@ -64,9 +64,15 @@ def run(args: argparse.Namespace) -> int:
             f"{value:.3f}" if isinstance(value, float) else str(value))
         print(f"{label:<26} {shown}")
     empty = result["baselines"]["empty"]
-    print(f"{'baseline: empty graph':<26} SHD {empty['shd']}, CPDAG SHD {empty['cpdag_shd']}")
+    print(f"{'baseline: empty graph':<26} SHD {empty['shd']}, "
+          f"CPDAG SHD {_or_na(empty['cpdag_shd'])}")
     if "pc" in result["baselines"]:
         pc = result["baselines"]["pc"]
-        print(f"{'baseline: PC (alpha 0.05)':<26} CPDAG SHD {pc['cpdag_shd']}, "
+        print(f"{'baseline: PC (alpha 0.05)':<26} CPDAG SHD {_or_na(pc['cpdag_shd'])}, "
               f"{pc['n_edges']} edges")
     return 0
+
+
+def _or_na(value: Any) -> str:
+    """A baseline's CPDAG SHD, or why there is none (a cyclic truth has no CPDAG)."""
+    return "n/a (cyclic truth)" if value is None else str(value)

@@ -43,7 +43,8 @@ def fitted(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=200)
     csv = tmp_path / "d.csv"
-    pd.DataFrame({"X": x, "Y": 0.9 * x + 0.3 * rng.normal(size=200)}).to_csv(csv, index=False)
+    pd.DataFrame({"X": x, "Y": 0.9 * x + 0.3 * rng.normal(size=200),
+                  "Z": rng.normal(size=200)}).to_csv(csv, index=False)
     out = tmp_path / "p.npz"
     return csv, out
 
@@ -81,3 +82,16 @@ def test_posterior_repr_stays_short_on_many_nodes() -> None:
     assert len(text) < 150 and "(37 nodes)" in text and "'NODE36'" in text
     small = repr(Posterior(["A", "B"], np.zeros((1, 2, 2), dtype=np.uint8)))
     assert "nodes=['A', 'B']" in small
+
+
+def test_evaluate_against_a_cyclic_truth_prints_no_none(fitted, tmp_path, capsys) -> None:
+    csv, out = fitted
+    assert main(["fit", str(csv), "--out", str(out), "--sampler", "exact", "--quiet"]) == 0
+    truth = tmp_path / "truth.csv"
+    truth.write_text("from,to\nX,Y\nY,X\n")
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--truth", str(truth), "--data", str(csv)]) == 0
+    printed = capsys.readouterr().out
+    assert "None" not in printed
+    assert "baseline: empty graph      SHD 2, CPDAG SHD n/a (cyclic truth)" in printed
+    assert "CPDAG SHD n/a (cyclic truth), " in printed  # PC
