@@ -287,13 +287,22 @@ def _columns_line(data) -> str:
     continuous = [n for n, k in zip(data.names, data.kinds) if k == "continuous"]
     parts = [f"read {data.n_obs} rows x {data.n_nodes} columns"]
     if continuous:
-        parts.append(f"continuous: {', '.join(continuous)}")
+        parts.append(f"continuous: {_names_shown(continuous, data.n_nodes)}")
     if discrete:
         parts.append(f"discrete (strings, booleans or integers with at most 10 levels): "
-                     f"{', '.join(discrete)}")
+                     f"{_names_shown(discrete, data.n_nodes)}")
     if data.is_interventional:
         parts.append(f"{int(data.intervention.any(axis=1).sum())} interventional rows")
     return "; ".join(parts) + " (override with --discrete / --continuous)"
+
+
+def _names_shown(names: list[str], n_nodes: int, most: int = 12) -> str:
+    """The names, or on a wide table ``all N`` / the first few and how many more."""
+    if len(names) <= most:
+        return ", ".join(names)
+    if len(names) == n_nodes:
+        return f"all {n_nodes}"
+    return f"{', '.join(names[:most])} and {len(names) - most} more"
 
 
 def _rerun(argv: list[str], max_seconds: float) -> str:

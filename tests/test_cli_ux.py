@@ -95,3 +95,24 @@ def test_evaluate_against_a_cyclic_truth_prints_no_none(fitted, tmp_path, capsys
     assert "None" not in printed
     assert "baseline: empty graph      SHD 2, CPDAG SHD n/a (cyclic truth)" in printed
     assert "CPDAG SHD n/a (cyclic truth), " in printed  # PC
+
+
+def test_fit_on_a_wide_table_summarises_the_column_kinds(tmp_path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    table = {f"C{i:02d}": rng.normal(size=60) for i in range(15)}
+    table.update({f"D{i:02d}": rng.integers(0, 2, size=60) for i in range(14)})
+    csv = tmp_path / "wide.csv"
+    pd.DataFrame(table).to_csv(csv, index=False)
+    from causalpost.cli import _columns_line
+    from causalpost.data import load_csv
+
+    line = _columns_line(load_csv(csv))
+    assert "continuous: C00, C01" in line and "C11 and 3 more" in line
+    assert "D11 and 2 more" in line and "D13" not in line
+    discrete = tmp_path / "discrete.csv"
+    pd.DataFrame({k: v for k, v in table.items() if k.startswith("D")}).to_csv(discrete,
+                                                                              index=False)
+    assert "levels): all 14 (override" in _columns_line(load_csv(discrete))
