@@ -139,7 +139,9 @@ class Dataset:
             raise DataError(
                 f"{user} needs {kind} columns only, but column {wrong[0]!r} is "
                 f"{self.kinds[self.names.index(wrong[0])]} ({len(wrong)} such column(s)); "
-                "pass kinds= to override the detection"
+                f"pass kinds= to override the detection (command line: --{kind} COL ...)"
+                + ("" if kind == "discrete" or len(wrong) < len(self.names) else
+                   ", or use the score of discrete data (score='bdeu', --score bdeu)")
             )
 
     def to_pandas(self) -> pd.DataFrame:

@@ -116,3 +116,12 @@ def test_fit_on_a_wide_table_summarises_the_column_kinds(tmp_path) -> None:
     pd.DataFrame({k: v for k, v in table.items() if k.startswith("D")}).to_csv(discrete,
                                                                               index=False)
     assert "levels): all 14 (override" in _columns_line(load_csv(discrete))
+
+
+def test_bge_on_a_discrete_table_says_which_flags_help(tmp_path, capsys) -> None:
+    csv = tmp_path / "d.csv"
+    csv.write_text("A,B\n" + "\n".join(f"{'xy'[i % 2]},{'uvw'[i % 3]}" for i in range(30)) + "\n")
+    assert main(["fit", str(csv), "--out", str(tmp_path / "p.npz"), "--score", "bge"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "--continuous COL" in err and "--score bdeu" in err
