@@ -251,7 +251,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     posterior.info.update(data_file=Path(args.data).name, seed=args.seed)  # provenance
     posterior.save(args.out)
     if args.json:
-        print(json.dumps(_summary(posterior, 5)))
+        print(_strict_json(_summary(posterior, 5)))
     else:
         print(_columns_line(data))
         if design_note:
@@ -332,6 +332,20 @@ def _check_fit_outputs(args: argparse.Namespace) -> None:
         check_output(args.save_sampler, "--save-sampler", inputs)
 
 
+def _strict_json(value) -> str:
+    """JSON that every parser reads: a non-finite number (an exact posterior's ESS) is null."""
+    def clean(v):
+        if isinstance(v, float) and not np.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+
+    return json.dumps(clean(value), allow_nan=False)
+
+
 def _summary(posterior, top: int) -> dict:
     from causalpost.samplers._diagnostics import convergence_summary
 
@@ -366,7 +380,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise CausalpostError(f"--top must be >= 1, got {args.top}")
     if args.json:
-        print(json.dumps(_summary(posterior, args.top)))
+        print(_strict_json(_summary(posterior, args.top)))
         return EXIT_OK
     print(posterior)
     print(_diagnostics_line(posterior))

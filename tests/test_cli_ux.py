@@ -125,3 +125,22 @@ def test_bge_on_a_discrete_table_says_which_flags_help(tmp_path, capsys) -> None
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "--continuous COL" in err and "--score bdeu" in err
+
+
+@pytest.mark.parametrize("command", ["fit", "show"])
+def test_json_output_is_strict_json_for_an_exact_posterior(fitted, capsys, command) -> None:
+    import json
+
+    csv, out = fitted
+    argv = ["fit", str(csv), "--out", str(out), "--sampler", "exact", "--quiet"]
+    assert main([*argv, "--json"] if command == "fit" else argv) == 0
+    if command == "show":
+        capsys.readouterr()
+        assert main(["show", str(out), "--json"]) == 0
+    text = capsys.readouterr().out.strip().splitlines()[-1]
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    diagnostics = json.loads(text, parse_constant=refuse)["diagnostics"]
+    assert diagnostics["ess_log_score"] is None  # infinite for exact weights
