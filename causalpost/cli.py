@@ -242,6 +242,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         check_memory(args.n_draws, data)
     if args.save_sampler and not hasattr(sampler, "save"):
         raise CausalpostError("--save-sampler needs a sampler that can be saved (gfn)")
+    if not args.json:  # before the work: how the columns were read, what the design imposes
+        print(_columns_line(data))
+        if design_note:
+            print(design_note)
+        sys.stdout.flush()
     posterior = sampler.fit(data).posterior_
     if args.save_sampler:
         from causalpost._io import atomic_path
@@ -253,14 +258,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if args.json:
         print(_strict_json(_summary(posterior, 5)))
     else:
-        print(_columns_line(data))
-        if design_note:
-            print(design_note)
         print(f"wrote {args.out}: {posterior}")
         print(_diagnostics_line(posterior))
     if not _summary(posterior, 1)["diagnostics"]["converged"]:
         budget = float(posterior.diagnostics.get("targets", {}).get("max_seconds", 600))
-        print(f"causalpost: not converged; next: {_rerun(args.argv, 2 * budget)}",
+        more = max(2 * budget, 60.0)  # what the sampler's warning suggests, too
+        print(f"causalpost: not converged; next: {_rerun(args.argv, more)}",
               file=sys.stderr)
         return EXIT_NOT_CONVERGED if args.strict else EXIT_OK
     return EXIT_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import pytest
 
@@ -144,3 +145,49 @@ def test_json_output_is_strict_json_for_an_exact_posterior(fitted, capsys, comma
 
     diagnostics = json.loads(text, parse_constant=refuse)["diagnostics"]
     assert diagnostics["ess_log_score"] is None  # infinite for exact weights
+
+
+def test_not_converged_advice_is_given_once_and_agrees(tmp_path, capsys) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from causalpost.errors import ChainDisagreementWarning
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 6))
+    x[:, 1:] += x[:, :1]
+    csv = tmp_path / "six.csv"
+    pd.DataFrame(x, columns=list("ABCDEF")).to_csv(csv, index=False)
+    argv = ["fit", str(csv), "--out", str(tmp_path / "p.npz"), "--sampler", "partition",
+            "--n-draws", "20000", "--max-seconds", "0.01", "--quiet"]
+    with warnings.catch_warnings():  # the CLI prints warnings itself, one line each
+        warnings.simplefilter("always", ChainDisagreementWarning)
+        assert main(argv) == 0
+    captured = capsys.readouterr()
+    warned = next(x for x in captured.err.splitlines() if x.startswith("causalpost: warning"))
+    suggested = re.search(r"--max-seconds (\S+)\)", warned).group(1)
+    assert f"next: causalpost fit {csv}" in captured.err
+    assert captured.err.strip().endswith(f"--max-seconds {suggested}")
+    assert captured.out.splitlines()[0].startswith("read 300 rows x 6 columns")
+
+
+def test_fit_says_how_columns_were_read_before_the_work(fitted, capsys, monkeypatch) -> None:
+    import causalpost.api
+
+    csv, out = fitted
+    real = causalpost.api.make_sampler
+
+    def make_sampler(**kwargs):
+        sampler = real(**kwargs)
+        fit = sampler.fit
+
+        def fit_and_look(data):
+            assert "read 200 rows x 3 columns" in capsys.readouterr().out  # already printed
+            return fit(data)
+
+        sampler.fit = fit_and_look
+        return sampler
+
+    monkeypatch.setattr(causalpost.api, "make_sampler", make_sampler)
+    assert main(["fit", str(csv), "--out", str(out), "--sampler", "exact", "--quiet"]) == 0
+    assert "wrote " in capsys.readouterr().out
