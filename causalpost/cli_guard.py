@@ -70,6 +70,9 @@ def _cmd_guard(args: argparse.Namespace) -> int:
         print(report.verdict)
     else:
         _print(report)
+        for option in ("markdown", "html", "plot"):  # as `audit` and `plot` say it
+            if getattr(args, option):
+                print(f"wrote {getattr(args, option)}")
     return EXIT_ALLOW if report.verdict == "allow" else EXIT_NOT_ALLOWED
 
 

@@ -103,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         print(plan.to_markdown(), end="")
     else:
         print(_text(plan))
+        if args.plot:  # as `audit` and `plot` say it
+            print(f"wrote {args.plot}")
     return 0
 
 

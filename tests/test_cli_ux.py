@@ -191,3 +191,30 @@ def test_fit_says_how_columns_were_read_before_the_work(fitted, capsys, monkeypa
     monkeypatch.setattr(causalpost.api, "make_sampler", make_sampler)
     assert main(["fit", str(csv), "--out", str(out), "--sampler", "exact", "--quiet"]) == 0
     assert "wrote " in capsys.readouterr().out
+
+
+def test_guard_and_plan_say_which_files_they_wrote(tmp_path, capsys) -> None:
+    from causalpost.datasets import datasets_dir
+
+    root = datasets_dir()
+    post = tmp_path / "dosing.npz"
+    assert main(["fit", str(root / "dosing" / "dosing.csv"), "--out", str(post),
+                 "--quiet"]) == 0
+    md, png = tmp_path / "g.md", tmp_path / "g.png"
+    capsys.readouterr()
+    main(["guard", str(post), "--action", "Dose=3.5", "--harm", "Toxicity>2.5",
+          "--markdown", str(md), "--plot", str(png)])
+    printed = capsys.readouterr().out
+    assert f"wrote {md}" in printed and f"wrote {png}" in printed and md.exists()
+
+    design = root / "designs" / "recommender.json"
+    data = root / "recommender" / "recommender.csv"
+    rec = tmp_path / "rec.npz"
+    assert main(["fit", str(data), "--out", str(rec), "--design", str(design), "--n-draws", "200",
+                 "--quiet"]) == 0
+    eig = tmp_path / "eig.png"
+    capsys.readouterr()
+    assert main(["plan", str(design), "--posterior", str(rec), "--data", str(data),
+                 "--n-sims", "4", "--n-rows", "20", "--candidates", "Clicks,Opinion",
+                 "--plot", str(eig), "--quiet"]) == 0
+    assert f"wrote {eig}" in capsys.readouterr().out and eig.exists()
