@@ -56,7 +56,8 @@ NOTES = """
   structure MCMC converged on alarm, child and ER2 d = 20 but not on insurance (R-hat 4.6
   after 300 s) nor on ER2 d = 50 (R-hat 1.2, SHD 186). Order MCMC's target is the
   order-modular prior, not the uniform DAG prior (see the README).
-- **Accuracy**: the SHD of the P > 0.5 graph is below causal-learn PC's on every row
+- **Accuracy**: the SHD of the P > 0.5 graph is below causal-learn PC's on every BIF and
+  unit-noise ER2 row
   (alarm 3 vs 5-7, child 2 vs 7, insurance 14 vs 22, ER2 d = 20: 3 vs 14, d = 50: 16 vs
   55, d = 100: 68 vs 103); AUROC >= 0.975 except insurance (0.89).
 - **DAG-GFlowNet protocol data** (noise sd 0.1, raw-column BGe): converged on all four
