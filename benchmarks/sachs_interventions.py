@@ -34,7 +34,6 @@ import causalpost as cp
 from causalpost.datasets import load_sachs
 from causalpost.dp import dag_modular_edge_probs
 from causalpost.metrics import edge_auroc
-from causalpost.samplers._common import prepare_problem
 
 MAX_PARENTS = 3
 
@@ -78,8 +77,8 @@ def main() -> None:
     for label, data in tables.items():
         methods = {}
         start = time.perf_counter()
-        problem = prepare_problem(data, "bge", None, None, None, MAX_PARENTS)
-        methods["exact DP"] = (dag_modular_edge_probs(problem.table()),
+        table = cp.score_table(data, score="bge", max_parents=MAX_PARENTS)
+        methods["exact DP"] = (dag_modular_edge_probs(table),
                                time.perf_counter() - start)
         start = time.perf_counter()
         post = cp.fit(data, sampler="partition", max_parents=MAX_PARENTS, n_draws=args.n_draws,

@@ -8,7 +8,7 @@ True
 from __future__ import annotations
 
 from causalpost import samplers
-from causalpost.api import fit, make_sampler
+from causalpost.api import fit, make_sampler, score_table
 from causalpost.data import Dataset, from_numpy, from_pandas, load_csv
 from causalpost.errors import (
     CausalpostError,
@@ -46,6 +46,7 @@ __all__ = [
     "load_csv",
     "make_sampler",
     "samplers",
+    "score_table",
     "simulate_draw",
 ]
 

@@ -15,7 +15,7 @@ from causalpost.posterior import Posterior
 from causalpost.samplers import get_sampler
 from causalpost.scores import GraphPrior
 
-__all__ = ["AUTO_EXACT_NODES", "AUTO_MCMC", "check_memory", "fit", "make_sampler",
+__all__ = ["AUTO_EXACT_NODES", "AUTO_MCMC", "check_memory", "fit", "make_sampler", "score_table",
            "resolve_sampler"]
 
 # sampler="auto": exact enumeration up to this many nodes (29,281 DAGs on 5: 0.06 s), else
@@ -105,6 +105,58 @@ def fit(
         score_options=score_options, prior=prior, knowledge=knowledge, max_parents=max_parents,
         n_draws=n_draws, seed=seed, quiet=quiet, **sampler_options)
     return sampler_obj.fit(data).posterior_
+
+
+def score_table(
+    data: Dataset | pd.DataFrame,
+    *,
+    score: str | None = None,
+    score_options: dict | None = None,
+    prior: GraphPrior | str | None = None,
+    knowledge: BackgroundKnowledge | None = None,
+    max_parents: int | None = None,
+    candidates: list[np.ndarray] | None = None,
+):
+    """The cached local-score table every sampler reads: each allowed parent set of each
+    node with its log marginal likelihood plus log prior.
+
+    Parameters
+    ----------
+    data : Dataset or pandas.DataFrame
+    score : {"bge", "bdeu"}, optional
+        Default by data kind.
+    score_options, prior, knowledge, max_parents
+        As :func:`fit`.
+    candidates : list of numpy.ndarray, optional
+        Per node, the candidate parents (global indices); default every node.
+
+    Returns
+    -------
+    causalpost.scores.ScoreTable
+        Input of the exact DP (:mod:`causalpost.dp`) and of every sampler.
+
+    Raises
+    ------
+    CausalpostError, GraphTooLargeError
+        On bad options, or a table over the size limit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalpost.data import from_numpy
+    >>> from causalpost.dp import dag_modular_edge_probs
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=200); y = x + 0.5 * rng.normal(size=200)
+    >>> table = score_table(from_numpy(np.c_[x, y], ["X", "Y"]))
+    >>> [len(m) for m in table.masks]  # {} and the other node, per node
+    [2, 2]
+    >>> dag_modular_edge_probs(table).sum().round(6)
+    np.float64(1.0)
+    """
+    from causalpost.samplers._common import prepare_problem
+
+    problem = prepare_problem(data, score, score_options, prior, knowledge, max_parents)
+    return problem.table(candidates)
 
 
 def make_sampler(

@@ -101,11 +101,11 @@ def order_modular_edge_probs(table: ScoreTable) -> np.ndarray:
     --------
     >>> import numpy as np
     >>> from causalpost.data import from_numpy
-    >>> from causalpost.samplers._common import prepare_problem
+    >>> from causalpost import score_table
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=200); y = x + 0.5 * rng.normal(size=200)
     >>> data = from_numpy(np.c_[x, y, rng.normal(size=200)], ["X", "Y", "Z"])
-    >>> table = prepare_problem(data, None, None, None, None, None).table()
+    >>> table = score_table(data)
     >>> probs = order_modular_edge_probs(table)
     >>> bool(probs[0, 1] + probs[1, 0] > 0.99), bool(probs[2].max() < 0.5)
     (True, True)
@@ -164,11 +164,10 @@ def dag_modular_edge_probs(table: ScoreTable) -> np.ndarray:
     --------
     >>> import numpy as np
     >>> from causalpost.data import from_numpy
-    >>> from causalpost.samplers._common import prepare_problem
+    >>> from causalpost import score_table
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=200); y = x + 0.5 * rng.normal(size=200)
-    >>> table = prepare_problem(from_numpy(np.c_[x, y], ["X", "Y"]), None, None, None,
-    ...                         None, None).table()
+    >>> table = score_table(from_numpy(np.c_[x, y], ["X", "Y"]))
     >>> dag_modular_edge_probs(table).sum().round(6)  # X -> Y and Y -> X are equivalent
     np.float64(1.0)
     """

@@ -12,7 +12,6 @@ from causalpost.cli import main
 from causalpost.dp import dag_modular_edge_probs
 from causalpost.errors import CausalpostError
 from causalpost.graphs import enumerate_dags
-from causalpost.samplers._common import prepare_problem
 from causalpost.scores import BGe, GraphPrior
 
 PRIORS = [
@@ -60,8 +59,8 @@ def test_prior_against_brute_force_enumeration(prior: GraphPrior, data) -> None:
     expected = np.einsum("s,sij->ij", w, dags.astype(float))
     post = cp.fit(data, sampler="exact", prior=prior, quiet=True)
     np.testing.assert_allclose(post.edge_prob_matrix, expected, atol=1e-9)
-    problem = prepare_problem(data, "bge", None, prior, None, None)
-    np.testing.assert_allclose(dag_modular_edge_probs(problem.table()), expected, atol=1e-9)
+    table = cp.score_table(data, score="bge", prior=prior)
+    np.testing.assert_allclose(dag_modular_edge_probs(table), expected, atol=1e-9)
 
 
 def test_penalties_make_sparser_posteriors(data) -> None:

@@ -75,6 +75,17 @@ def test_draws_acyclic_and_knowledge_respected(name, data5):
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
+def test_a_dataframe_fits_like_its_dataset(name, data5):
+    frame = data5.to_pandas()
+    from_frame = _make(name, seed=3).fit(frame).posterior_
+    from_data = _make(name, seed=3).fit(data5).posterior_
+    assert from_frame.nodes == data5.names
+    np.testing.assert_array_equal(from_frame.adjacency, from_data.adjacency)
+    with pytest.raises(cp.CausalpostError, match="expected a causalpost Dataset"):
+        _make(name).fit(frame.to_numpy())
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLERS))
 def test_same_seed_same_draws(name, data5):
     first = _make(name, seed=7).fit(data5).posterior_
     second = _make(name, seed=7).fit(data5).posterior_

@@ -15,7 +15,8 @@ from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
 from causalpost.scores import GraphPrior, ScoreTable, build_score_table, make_score
 
-__all__ = ["Problem", "check_fitted", "make_posterior", "prepare_problem", "resolve_prior"]
+__all__ = ["Problem", "as_dataset", "check_fitted", "make_posterior", "prepare_problem",
+           "resolve_prior"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,18 @@ def resolve_prior(prior: GraphPrior | str | None, n_nodes: int) -> GraphPrior:
                           "GraphPrior")
 
 
+def as_dataset(data: Dataset | pd.DataFrame) -> Dataset:
+    """The one data-conversion step of every sampler's ``fit``: a Dataset as is, a
+    DataFrame through :func:`causalpost.from_pandas`, anything else a clear error."""
+    if isinstance(data, pd.DataFrame):
+        return from_pandas(data)
+    if not isinstance(data, Dataset):
+        raise CausalpostError(f"expected a causalpost Dataset or a pandas DataFrame, got "
+                              f"{type(data).__name__}; use causalpost.load_csv or "
+                              "causalpost.from_numpy")
+    return data
+
+
 def prepare_problem(
     data: Dataset,
     score: str | None,
@@ -63,12 +76,7 @@ def prepare_problem(
     max_parents: int | None,
 ) -> Problem:
     """Validate options against the data and bind the score."""
-    if isinstance(data, pd.DataFrame):
-        data = from_pandas(data)
-    if not isinstance(data, Dataset):
-        raise CausalpostError(f"expected a causalpost Dataset or a pandas DataFrame, got "
-                              f"{type(data).__name__}; use causalpost.load_csv or "
-                              "causalpost.from_numpy")
+    data = as_dataset(data)
     if score is None:
         score = "bdeu" if data.kind == "discrete" else "bge"
     spec = make_score(score, **(score_options or {}))

@@ -21,7 +21,13 @@ from causalpost.samplers._chains import (
     make_plan,
     run_rounds,
 )
-from causalpost.samplers._common import Problem, check_fitted, make_posterior, prepare_problem
+from causalpost.samplers._common import (
+    Problem,
+    as_dataset,
+    check_fitted,
+    make_posterior,
+    prepare_problem,
+)
 from causalpost.samplers._diagnostics import (
     convergence_warning,
     draw_diagnostics,
@@ -102,6 +108,7 @@ class MCMCBase:
             When the budget ran out before the chains met the convergence targets.
         """
         begin = time.monotonic()
+        data = as_dataset(data)
         targets = self._targets()
         if not 0 < self.boundary_tol <= 1:
             raise CausalpostError(f"boundary_tol must be in (0, 1], got {self.boundary_tol}")

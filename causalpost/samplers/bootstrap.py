@@ -41,7 +41,13 @@ from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.parallel import run_tasks
 from causalpost.posterior import Posterior
-from causalpost.samplers._common import Problem, check_fitted, make_posterior, prepare_problem
+from causalpost.samplers._common import (
+    Problem,
+    as_dataset,
+    check_fitted,
+    make_posterior,
+    prepare_problem,
+)
 from causalpost.scores import GraphPrior
 
 __all__ = ["BootstrapGES", "BootstrapPC"]
@@ -79,6 +85,7 @@ class _Bootstrap:
             For mixed data, ``n_draws < 1``, or a learner that fails on
             ten resamples in a row.
         """
+        data = as_dataset(data)
         if not isinstance(self.n_draws, int | np.integer) or self.n_draws < 1:
             raise CausalpostError(f"n_draws must be a positive integer, got {self.n_draws!r}")
         if not isinstance(self.n_workers, int | np.integer) or self.n_workers < 1:

@@ -30,7 +30,7 @@ from causalpost.data import Dataset
 from causalpost.errors import CausalpostError, NotFittedError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
-from causalpost.samplers._common import check_fitted, make_posterior, prepare_problem
+from causalpost.samplers._common import as_dataset, check_fitted, make_posterior, prepare_problem
 from causalpost.samplers.gflownet.env import DAGEnv
 from causalpost.samplers.gflownet.options import check_options
 from causalpost.samplers.gflownet.policy import NodePolicy
@@ -254,6 +254,7 @@ class GFlowNetSampler:
             For invalid options.
         """
         begin = time.monotonic()
+        data = as_dataset(data)
         self._check_options()
         with _torch_threads(self.n_threads):
             return self._fit(data, begin)
