@@ -252,18 +252,26 @@ def test_risk_bars_intervals_and_threshold() -> None:
     assert sorted(b.get_width() for b in bars) == sorted(RISK["probability"])
     red, grey = colormaps["tab10"](3)[:3], (0.7, 0.7, 0.7)
     protected = dict(zip(RISK["probability"], RISK["protected"]))
+    upper = dict(zip(RISK["probability"], RISK["hi"]))
     for bar in bars:
         p = bar.get_width()
-        assert np.allclose(bar.get_facecolor()[:3], red) == (p > 0.05 and protected[p])
+        # red = the row fails the verdict: its upper end (not only its estimate) is over
+        assert np.allclose(bar.get_facecolor()[:3], red) == (upper[p] > 0.05 and protected[p])
         assert np.allclose(bar.get_facecolor()[:3], grey) == (not protected[p])
+    assert len(ax.collections[0].get_offsets()) == len(RISK)  # a dot per row: p = 0 visible
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[-1] == "value of information on clicks"  # largest on top
     assert any(line.get_xdata()[0] == 0.05 for line in ax.get_lines())  # threshold
-    assert "1 of 2 protected above" in ax.get_title()
-    # with no protected row every row decides: red above the threshold
+    assert "2 of 2 protected failing" in ax.get_title()
+    # with no protected row every row decides: red when its upper end is over
     unprotected = plot.plot_risk(RISK.assign(protected=False), threshold=0.05)
     reds = [np.allclose(b.get_facecolor()[:3], red) for b in unprotected.axes[0].patches]
-    assert reds == [b.get_width() > 0.05 for b in unprotected.axes[0].patches]
+    assert reds == [upper[b.get_width()] > 0.05 for b in unprotected.axes[0].patches]
+    # the conservative flag fails a row whose interval is under the threshold
+    flagged = plot.plot_risk(RISK.assign(conservative=[False, False, False, True],
+                                         protected=True), threshold=0.05)
+    zero = next(b for b in flagged.axes[0].patches if b.get_width() == 0.0)
+    assert np.allclose(zero.get_facecolor()[:3], red)
     renderer = rendered(fig)
     assert not overlaps([t.get_window_extent(renderer) for t in ax.get_yticklabels()])
     with pytest.raises(CausalpostError, match="lacks column"):

@@ -47,9 +47,12 @@ def plot_risk(
     """Posterior probability of each incentive as a bar with its interval.
 
     Rows that decide the verdict (the protected ones, or every row when none
-    is protected) are red above ``threshold`` and green at or below it; the
-    other rows are grey and protected rows are hatched. The estimate and
-    interval of each bar are written on the right.
+    is protected) are red when they fail -- the upper end of the interval above
+    ``threshold``, or the conservative flag raised (column ``conservative``,
+    when present) -- and green when they pass; the other rows are grey, so an
+    unprotected row never looks more alarming than a failing protected one.
+    Protected rows are hatched; every estimate carries a dot, so a bar of
+    length 0 stays visible. The estimate and interval are written on the right.
 
     Parameters
     ----------
@@ -84,12 +87,15 @@ def plot_risk(
     decisions = rows["decision"].astype(str).unique()
     own_figure = ax is None
     fig, ax = figure_axes(ax, (8.0, 1.4 + 0.4 * len(rows)))
-    above = p > threshold
+    fails = hi > threshold
+    if "conservative" in rows.columns:
+        fails |= rows["conservative"].to_numpy(dtype=bool)
     deciding = protected if protected.any() else np.ones_like(protected)
-    colours = np.where(deciding, np.where(above, "tab:red", "tab:green"), "0.7")
+    colours = np.where(deciding, np.where(fails, "tab:red", "tab:green"), "0.7")
     y = np.arange(len(rows))
     ax.barh(y, p, color=colours, alpha=0.75, height=0.6,
             hatch=["//" if pr else "" for pr in protected], edgecolor="0.25", linewidth=0.5)
+    ax.scatter(p, y, c=list(colours), edgecolors="0.2", s=22, zorder=3)  # visible at p = 0
     ax.errorbar(p, y, xerr=[np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)], fmt="none",
                 ecolor="black", elinewidth=1.0, capsize=3)
     values = ax.secondary_yaxis("right")
@@ -104,8 +110,8 @@ def plot_risk(
     _risk_legend(ax, threshold, bool(protected.any()), bool((~deciding).any()), own_figure)
     which = "" if with_decision else f" of decision {decisions[0]}"
     counted = "protected " if protected.any() else ""
-    ax.set_title(title or f"Incentive risk{which}: {int((above & deciding).sum())} of "
-                 f"{int(deciding.sum())} {counted}above the threshold {threshold:g}")
+    ax.set_title(title or f"Incentive risk{which}: {int((fails & deciding).sum())} of "
+                 f"{int(deciding.sum())} {counted}failing at the threshold {threshold:g}")
     return fig
 
 
