@@ -148,6 +148,12 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--intervention-column", metavar="COL",
                      help="column naming each row's intervened nodes, ';'-separated "
                           "(empty: observational); not a variable")
+    fit.add_argument("--burn-in", type=int,
+                     help="MCMC iterations discarded first (default: as long as the sampling)")
+    fit.add_argument("--thin", type=int, help="MCMC: keep one iteration in this many")
+    fit.add_argument("--no-params", action="store_true",
+                     help="skip the parameter draws (smaller files; no guard, plan or "
+                          "quantitative audit then)")
     fit.add_argument("--n-chains", type=int, help="MCMC chains (run in parallel)")
     fit.add_argument("--search-space", choices=["auto", *SEARCH_SPACES],
                      help="MCMC candidate parents (default auto: full while small, else hybrid)")
@@ -226,10 +232,15 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         score_options["standardize"] = False
     if args.ess is not None:
         score_options["ess"] = args.ess
+    for flag, value, low in (("--burn-in", args.burn_in, 0), ("--thin", args.thin, 1)):
+        if value is not None and value < low:
+            raise CausalpostError(f"{flag} must be >= {low}; got {value}")
     options = {"n_chains": args.n_chains, "n_steps": args.gfn_steps, "device": args.device,
                "search_space": args.search_space, "anneal": args.anneal,
                "max_seconds": args.max_seconds, "rhat_target": args.rhat_target,
-               "ess_target": args.ess_target, "disagreement_tol": args.disagreement_tol}
+               "ess_target": args.ess_target, "disagreement_tol": args.disagreement_tol,
+               "burn_in": args.burn_in, "thin": args.thin,
+               "parameters": False if args.no_params else None}
     options = {k: v for k, v in options.items() if v is not None}
     fit_kwargs = dict(sampler=args.sampler, score=args.score, score_options=score_options or None,
                       prior=_prior(args, data.n_nodes), knowledge=knowledge,

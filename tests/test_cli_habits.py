@@ -59,3 +59,21 @@ def test_fit_says_how_columns_were_read_and_help_shows_defaults(tmp_path, capsys
     with pytest.raises(SystemExit):
         main(["fit", "--help"])
     assert "(default: auto)" in capsys.readouterr().out
+
+
+def test_mcmc_flags_burn_in_thin_and_no_params(tmp_path: Path, capsys) -> None:
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(200, 6))
+    x[:, 1] += x[:, 0]
+    csv = tmp_path / "six.csv"
+    pd.DataFrame(x, columns=list("ABCDEF")).to_csv(csv, index=False)
+    out = tmp_path / "p.npz"
+    code = main(["fit", str(csv), "--out", str(out), "--sampler", "mcmc", "--n-chains", "1",
+                 "--burn-in", "50", "--thin", "3", "--no-params", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    post = cp.Posterior.load(out)
+    assert post.params == {}
+    for flag, value in (("--thin", "0"), ("--burn-in", "-1")):
+        capsys.readouterr()
+        assert main(["fit", str(csv), "--out", str(out), "--sampler", "mcmc", flag, value]) == 2
+        assert f"{flag} must be" in capsys.readouterr().err
