@@ -461,8 +461,10 @@ def _figures(report: AuditReport) -> dict[str, str]:
         report.map_edges,
         d.decision_names,
         d.utility_names,
-        report.risk(),
-        title=f"{d.name}: most probable diagram, nodes coloured by incentive risk",
+        # only the protected nodes decide the verdict: the others are "not assessed", so an
+        # unprotected node never looks more alarming than a failing protected one
+        {node: value for node, value in report.risk().items() if node in d.protected},
+        title=f"{d.name}: most probable diagram, protected nodes coloured by incentive risk",
     )
     out = {}
     for name, fig in figs.items():

@@ -122,8 +122,8 @@ def _risk_label(row: Any, with_decision: bool) -> str:
 
 def _risk_legend(ax: Axes, threshold: float, any_protected: bool, any_other: bool,
                  own_figure: bool) -> None:
-    handles = [Patch(color="tab:red", alpha=0.75, label="above threshold"),
-               Patch(color="tab:green", alpha=0.75, label="at or below threshold"),
+    handles = [Patch(color="tab:red", alpha=0.75, label="fails (upper end over, or flagged)"),
+               Patch(color="tab:green", alpha=0.75, label="passes"),
                Line2D([], [], color="black", linestyle="--", label=f"threshold {threshold:g}")]
     if any_protected:
         handles.append(Patch(facecolor="white", edgecolor="0.25", hatch="//",

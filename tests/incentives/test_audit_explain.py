@@ -94,3 +94,20 @@ def test_report_contents_and_json_keys(tmp_path: Path, capsys) -> None:
     for heading in ("Why", "How to read this", "Provenance"):
         assert f"<h2>{heading}</h2>" in page
     assert "instrumental control incentive" in page and "rec.csv" in page
+
+
+def test_report_diagram_colours_only_protected_nodes(monkeypatch) -> None:
+    import causalpost.plot as plot_module
+
+    seen = {}
+    real = plot_module.plot_cid
+
+    def spy(edges, decisions, utilities, risk, **kwargs):
+        seen.update(risk)
+        return real(edges, decisions, utilities, risk, **kwargs)
+
+    monkeypatch.setattr(plot_module, "plot_cid", spy)
+    report = audit(_two_orientations(), Design.load(RECOMMENDER), n_quantitative=0)
+    report.to_html()
+    # Clicks has ICI with probability 1 but is not protected: not coloured as a risk
+    assert set(seen) == {"Opinion"} and seen["Opinion"] == pytest.approx(0.4)
