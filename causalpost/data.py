@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from causalpost.errors import CausalpostError, DataError, FragileDataWarning
+from causalpost.errors import CausalpostError, DataError, FragileDataWarning, known_names
 
 __all__ = ["Dataset", "Kind", "from_numpy", "from_pandas", "load_csv"]
 
@@ -130,7 +130,8 @@ class Dataset:
         try:
             return self.names.index(name)
         except ValueError:
-            raise DataError(f"unknown node {name!r}; the data has {list(self.names)}") from None
+            raise DataError(f"unknown node {name!r}; the data has "
+                            f"{known_names(name, self.names)}") from None
 
     def require_kind(self, kind: str, user: str) -> None:
         """Raise ``DataError`` unless every column is of ``kind``."""
@@ -354,7 +355,8 @@ def from_pandas(
     kinds = dict(kinds or {})
     for name, kind in kinds.items():
         if name not in names:
-            raise DataError(f"kinds names unknown column {name!r}; columns are {names}")
+            raise DataError(f"kinds names unknown column {name!r}; columns are "
+                            f"{known_names(name, names)}")
         if kind not in _KINDS:
             raise DataError(f"column {name!r}: unknown kind {kind!r}, expected one of {_KINDS}")
     columns, col_kinds, col_levels = [], [], []
@@ -406,7 +408,7 @@ def _split_intervention_column(
     labels = [str(c) for c in frame.columns]
     if column not in labels:
         raise DataError(f"intervention column {column!r} is not in the table; columns are "
-                        f"{labels}")
+                        f"{known_names(column, labels)}")
     position = labels.index(column)
     cells = frame.iloc[:, position]
     rest = frame.drop(columns=frame.columns[position])
@@ -422,7 +424,8 @@ def _split_intervention_column(
                 continue
             if target not in index:
                 raise DataError(f"intervention column {column!r}, data row {r + 1}: target "
-                                f"{target!r} is not a column; columns are {names}")
+                                f"{target!r} is not a column; columns are "
+                                f"{known_names(target, names)}")
             mask[r, index[target]] = True
     return rest, mask
 

@@ -15,6 +15,7 @@ __all__ = [
     "GraphError",
     "GraphTooLargeError",
     "NotFittedError",
+    "known_names",
 ]
 
 
@@ -44,3 +45,29 @@ class ChainDisagreementWarning(UserWarning):
 
 class FragileDataWarning(UserWarning):
     """A data table where some scores rest on the prior alone (collinear columns)."""
+
+
+def known_names(name: str, names, most: int = 12) -> str:
+    """The names an unknown ``name`` could have meant, for a one-line error.
+
+    The list itself while it is short, else its first ``most`` entries and how
+    many more; and the closest names (case or a typo) when there are any.
+
+    Examples
+    --------
+    >>> known_names("int", ["Raf", "Mek", "INT"])
+    "['Raf', 'Mek', 'INT']; did you mean 'INT'?"
+    >>> known_names("X", [f"N{i}" for i in range(20)], most=2)
+    "['N0', 'N1'] and 18 more"
+    """
+    import difflib
+
+    names = [str(n) for n in names]
+    shown = repr(names) if len(names) <= most else f"{names[:most]!r} and {len(names) - most} more"
+    lower = {n.lower(): n for n in names}
+    close = [lower[str(name).lower()]] if str(name).lower() in lower else []
+    close += [n for n in difflib.get_close_matches(str(name), names, n=3, cutoff=0.6)
+              if n not in close]
+    if close:
+        shown += "; did you mean " + " or ".join(map(repr, close[:3])) + "?"
+    return shown

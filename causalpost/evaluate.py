@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from causalpost.data import Dataset
-from causalpost.errors import CausalpostError, DataError
+from causalpost.errors import CausalpostError, DataError, known_names
 from causalpost.graphs import is_acyclic, shd
 from causalpost.metrics import edge_auroc
 from causalpost.posterior import Posterior
@@ -79,7 +79,7 @@ def read_truth(path: str | Path, nodes: Sequence[str]) -> np.ndarray:
         for name in row:
             if name not in index:
                 raise DataError(f"truth {str(path)!r}: unknown node {name!r}; the posterior has "
-                                f"{list(nodes)}")
+                                f"{known_names(name, nodes)}")
         if row[0] == row[1]:
             raise DataError(f"truth {str(path)!r}: self-loop {row[0]} -> {row[1]}")
         truth[index[row[0]], index[row[1]]] = 1
@@ -91,7 +91,7 @@ def _read_matrix(rows, nodes, index, where: str) -> np.ndarray:
     for name in header:
         if name not in index:
             raise DataError(f"truth {where!r}: unknown node {name!r} in the header; the posterior "
-                            f"has {list(nodes)}")
+                            f"has {known_names(name, nodes)}")
     d = len(nodes)
     truth = np.zeros((d, d), dtype=np.uint8)
     body = rows[1:]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from causalpost.errors import GraphError
+from causalpost.errors import GraphError, known_names
 
 __all__ = ["BackgroundKnowledge"]
 
@@ -146,5 +146,6 @@ def _parse_edge(text: str) -> Edge:
 
 def _lookup(index: dict[str, int], name: str) -> int:
     if name not in index:
-        raise GraphError(f"unknown node {name!r} in background knowledge; nodes are {list(index)}")
+        raise GraphError(f"unknown node {name!r} in background knowledge; nodes are "
+                         f"{known_names(name, index)}")
     return index[name]

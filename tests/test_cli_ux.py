@@ -218,3 +218,24 @@ def test_guard_and_plan_say_which_files_they_wrote(tmp_path, capsys) -> None:
                  "--n-sims", "4", "--n-rows", "20", "--candidates", "Clicks,Opinion",
                  "--plot", str(eig), "--quiet"]) == 0
     assert f"wrote {eig}" in capsys.readouterr().out and eig.exists()
+
+
+def test_an_unknown_name_in_a_wide_table_gets_a_short_line_and_a_suggestion(tmp_path,
+                                                                           capsys) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    names = [f"NODE{i:02d}" for i in range(30)]
+    frame = pd.DataFrame(rng.normal(size=(40, 30)), columns=names)
+    frame["INT"] = ""
+    csv = tmp_path / "wide.csv"
+    frame.to_csv(csv, index=False)
+    out = str(tmp_path / "p.npz")
+    for extra, suggestion in ((["--intervention-column", "int"], "did you mean 'INT'?"),
+                              (["--intervention-column", "INT", "--forbid", "NODE01:NDOE02"],
+                               "did you mean 'NODE02'")):
+        assert main(["fit", str(csv), "--out", out, "--quiet", *extra]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and suggestion in err
+        assert re.search(r"'NODE11'\] and 1[89] more; did you mean", err)
