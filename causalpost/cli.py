@@ -417,9 +417,20 @@ def _cmd_show(args: argparse.Namespace) -> int:
         if not ranked:
             print("  (none)")
     print(f"\nTop {args.top} graphs:")
-    for rank, graph in enumerate(posterior.top_graphs(args.top), start=1):
-        edges = ", ".join(f"{a}->{b}" for a, b in graph.edges(posterior.nodes)) or "(empty)"
-        print(f"  {rank}. p={graph.probability:.4f}  {edges}")
+    graphs = posterior.top_graphs(args.top)
+    if not posterior.exact and graphs[0].probability * posterior.n_draws < 1.5:
+        print(f"  (each of the {posterior.n_draws} draws is a different graph: none stands out; "
+              "the edge probabilities above are the summary)")
+    first = set(graphs[0].edges(posterior.nodes))
+    for rank, graph in enumerate(graphs, start=1):
+        edges = list(graph.edges(posterior.nodes))
+        if rank > 1 and len(first) > 12:  # large graphs: what differs from graph 1
+            shown = ", ".join([*(f"+{a}->{b}" for a, b in edges if (a, b) not in first),
+                               *(f"-{a}->{b}" for a, b in sorted(first - set(edges)))])
+            print(f"  {rank}. p={graph.probability:.4f}  graph 1 with {shown}")
+            continue
+        shown = ", ".join(f"{a}->{b}" for a, b in edges) or "(empty)"
+        print(f"  {rank}. p={graph.probability:.4f}  {shown}")
     return EXIT_OK
 
 

@@ -239,3 +239,28 @@ def test_an_unknown_name_in_a_wide_table_gets_a_short_line_and_a_suggestion(tmp_
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and suggestion in err
         assert re.search(r"'NODE11'\] and 1[89] more; did you mean", err)
+
+
+def test_show_on_a_large_diffuse_posterior_says_no_graph_stands_out(tmp_path, capsys) -> None:
+    import numpy as np
+
+    from causalpost.posterior import Posterior
+
+    d, n = 16, 40
+    names = [f"V{i:02d}" for i in range(d)]
+    chain = np.zeros((d, d), dtype=np.uint8)
+    chain[np.arange(d - 1), np.arange(1, d)] = 1  # 15 edges
+    draws = np.repeat(chain[None], n, axis=0)
+    for k in range(n):  # one extra edge each: every draw a different graph
+        draws[k, k % (d - 2), k % (d - 2) + 2] = 1 if k < d - 2 else 0
+        draws[k, 0, d - 1] = 1 if k >= d - 2 else 0
+        draws[k, 1, d - 1] = 1 if k >= 2 * (d - 2) else 0
+    adjacency = np.unique(draws, axis=0)
+    path = tmp_path / "p.npz"
+    Posterior(names, adjacency).save(path)
+    capsys.readouterr()
+    assert main(["show", str(path), "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert f"each of the {len(adjacency)} draws is a different graph" in out
+    second = next(x for x in out.splitlines() if x.strip().startswith("2. p="))
+    assert "graph 1 with " in second and len(second) < 80
