@@ -68,8 +68,10 @@ def run(args: argparse.Namespace) -> int:
           f"CPDAG SHD {_or_na(empty['cpdag_shd'])}")
     if "pc" in result["baselines"]:
         pc = result["baselines"]["pc"]
+        pooled = " (all rows pooled: PC ignores the interventions)" if (
+            data is not None and data.is_interventional) else ""
         print(f"{'baseline: PC (alpha 0.05)':<26} CPDAG SHD {_or_na(pc['cpdag_shd'])}, "
-              f"{pc['n_edges']} edges")
+              f"{pc['n_edges']} edges{pooled}")
     return 0
 
 

@@ -264,3 +264,25 @@ def test_show_on_a_large_diffuse_posterior_says_no_graph_stands_out(tmp_path, ca
     assert f"each of the {len(adjacency)} draws is a different graph" in out
     second = next(x for x in out.splitlines() if x.strip().startswith("2. p="))
     assert "graph 1 with " in second and len(second) < 80
+
+
+def test_evaluate_says_pc_pools_interventional_rows(tmp_path, capsys) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    y = 0.8 * x + 0.5 * rng.normal(size=300)
+    frame = pd.DataFrame({"X": x, "Y": y, "Z": rng.normal(size=300),
+                          "INT": ["Y" if i % 3 == 0 else "" for i in range(300)]})
+    csv = tmp_path / "i.csv"
+    frame.to_csv(csv, index=False)
+    truth = tmp_path / "t.csv"
+    truth.write_text("from,to\nX,Y\n")
+    out = tmp_path / "p.npz"
+    assert main(["fit", str(csv), "--out", str(out), "--intervention-column", "INT",
+                 "--sampler", "exact", "--quiet"]) == 0
+    capsys.readouterr()
+    argv = ["evaluate", str(out), "--truth", str(truth), "--data", str(csv)]
+    assert main([*argv, "--intervention-column", "INT"]) == 0
+    assert "all rows pooled: PC ignores the interventions" in capsys.readouterr().out
