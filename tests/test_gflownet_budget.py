@@ -189,3 +189,15 @@ def test_d5_default_rules_stop_on_the_plateau_within_0_05_of_exact():
     learned = np.einsum("n,nij->ij", np.exp(policy_log_probs(gfn.policy_, gfn.env_, masks)), adj)
     assert np.abs(learned - exact).max() < 0.05
     assert np.abs(gfn.posterior_.edge_prob_matrix - exact).max() < 0.05
+
+
+def test_a_table_too_large_for_the_budget_is_refused_before_the_work():
+    from causalpost.errors import GraphTooLargeError
+
+    rng = np.random.default_rng(0)
+    data = cp.from_numpy(rng.normal(size=(60, 20)), [f"X{i}" for i in range(20)])
+    with pytest.raises(GraphTooLargeError, match="--max-parents"):
+        cp.fit(data, sampler="gfn", quiet=True)
+    # capped parents: a table of seconds, accepted (a tiny budget keeps the test short)
+    post = cp.fit(data, sampler="gfn", max_parents=2, n_steps=4, n_draws=5, quiet=True)
+    assert post.n_draws == 5

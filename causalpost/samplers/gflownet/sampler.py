@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from causalpost.data import Dataset
-from causalpost.errors import CausalpostError, NotFittedError
+from causalpost.errors import CausalpostError, GraphTooLargeError, NotFittedError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
 from causalpost.samplers._common import as_dataset, check_fitted, make_posterior, prepare_problem
@@ -262,6 +262,7 @@ class GFlowNetSampler:
     def _fit(self, data: Dataset, begin: float) -> GFlowNetSampler:
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
+        _check_table_size(problem)
         rng = np.random.default_rng(self.seed)
         torch_seed = int(rng.integers(2**62))
         device = torch.device(self.device)
@@ -412,6 +413,31 @@ class GFlowNetSampler:
 
     def _check_options(self) -> None:
         check_options(self)
+
+
+MAX_TABLE_SETS = 200_000  # parent sets over all nodes: seconds to score, not hours
+
+
+def _check_table_size(problem) -> None:
+    """Refuse, before the work, a full score table too large to build within a budget.
+
+    The GFlowNet scores every allowed parent set of every node up front (its
+    reward); at 20 discrete nodes with unrestricted parents that is ~10^7 sets,
+    hours of scoring before the first training step. Say so instead of hanging.
+    """
+    from math import comb
+
+    d = problem.data.n_nodes
+    total = 0
+    for j in range(d):
+        pool = d - 1 - int(problem.forbidden[:, j].sum() - problem.forbidden[j, j])
+        must = int(problem.required[:, j].sum())
+        total += sum(comb(pool - must, k) for k in range(problem.max_parents - must + 1))
+    if total > MAX_TABLE_SETS:
+        raise GraphTooLargeError(
+            f"the GFlowNet's score table would hold {total:,} parent sets over {d} nodes "
+            f"(limit {MAX_TABLE_SETS:,}); cap the parents (--max-parents 3 or 4) or use the "
+            "default sampler (auto), which restricts the candidate parents")
 
 
 @contextmanager
