@@ -103,7 +103,8 @@ class ExactSampler:
         if problem.data.n_nodes > MAX_EXACT_NODES:
             raise GraphTooLargeError(
                 f"exact enumeration handles at most {MAX_EXACT_NODES} nodes, the data has "
-                f"{problem.data.n_nodes}; use sampler='partition' or 'mcmc'"
+                f"{problem.data.n_nodes}; use the default sampler 'auto' (MCMC run until it "
+                "converges; CLI: leave out --sampler), or 'order', 'partition' or 'mcmc'"
             )
         masks, log_weights = exact_log_weights(problem.table())
         rng = np.random.default_rng(self.seed)
