@@ -250,3 +250,17 @@ def test_defaults_at_16_nodes_match_the_exact_dp(seed):
     exact = dp.order_modular_edge_probs(table)
     assert np.abs(post.diagnostics["edge_probs_rb"] - exact).max() < 0.05
     assert np.abs(post.edge_prob_matrix - exact).max() < 0.05
+
+
+def test_auto_search_space_skips_pc_on_very_wide_continuous_tables():
+    from causalpost.samplers._common import prepare_problem
+    from causalpost.samplers._mcmc_base import AUTO_PCOR_NODES
+    from causalpost.samplers.order_mcmc import OrderMCMC
+
+    rng = np.random.default_rng(0)
+    wide = cp.from_numpy(rng.normal(size=(40, AUTO_PCOR_NODES + 1)))
+    narrow = cp.from_numpy(rng.normal(size=(40, 30)))
+    sampler = OrderMCMC(quiet=True)
+    space = {d.n_nodes: sampler._space(prepare_problem(d, None, None, None, None, None))
+             for d in (wide, narrow)}
+    assert space == {AUTO_PCOR_NODES + 1: "pcor", 30: "hybrid"}
