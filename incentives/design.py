@@ -40,6 +40,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from causalpost.errors import known_names
 from causalpost.knowledge import BackgroundKnowledge
 
 from .cid import CID
@@ -265,7 +266,8 @@ class Design:
         uses += [(f"utilities[{u!r}].parents", v) for u, p in self.utilities for v in p]
         for where, v in uses:
             if v not in known:
-                raise DesignError(f"unknown node {v!r} in {where}; the data has {list(names)}")
+                raise DesignError(f"unknown node {v!r} in {where}; the data has "
+                                  f"{known_names(v, names)}")
         for v in self.protected:
             if v not in known:
                 raise DesignError(

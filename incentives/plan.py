@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from causalpost.data import Dataset
+from causalpost.errors import known_names
 from causalpost.parallel import run_tasks
 from causalpost.posterior import Posterior
 from causalpost.scores import make_score
@@ -210,7 +211,7 @@ def plan_experiments(
     chosen = list(names) if candidates is None else list(candidates)
     for c in chosen:
         if c not in names:
-            raise DesignError(f"unknown candidate {c!r}; the data has {list(names)}")
+            raise DesignError(f"unknown candidate {c!r}; the data has {known_names(c, names)}")
     if not chosen:
         raise DesignError("no candidate experiments given")
     if not posterior.params:
