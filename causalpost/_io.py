@@ -36,12 +36,16 @@ __all__ = [
 MAX_JSON_BYTES = 16 * 2**20  # a design or CID file is a few kB
 
 
-def check_input_file(path: str | os.PathLike[str], what: str = "input") -> Path:
+def check_input_file(
+    path: str | os.PathLike[str],
+    what: str = "input",
+    error: type[Exception] = CausalpostError,
+) -> Path:
     """``path`` as a Path if it names an existing regular file.
 
     Raises
     ------
-    CausalpostError
+    CausalpostError (or ``error``)
         For a missing path, a folder, or a FIFO, socket or device (whose read
         could block forever).
 
@@ -56,13 +60,13 @@ def check_input_file(path: str | os.PathLike[str], what: str = "input") -> Path:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise CausalpostError(f"cannot read {what} {str(path)!r}: no such file") from None
+        raise error(f"cannot read {what} {str(path)!r}: no such file") from None
     except OSError as exc:
-        raise CausalpostError(f"cannot read {what} {str(path)!r}: {exc.strerror}") from None
+        raise error(f"cannot read {what} {str(path)!r}: {exc.strerror}") from None
     if stat.S_ISDIR(mode):
-        raise CausalpostError(f"{what} {str(path)!r} is a directory, not a file")
+        raise error(f"{what} {str(path)!r} is a directory, not a file")
     if not stat.S_ISREG(mode):
-        raise CausalpostError(
+        raise error(
             f"{what} {str(path)!r} is not a regular file (a FIFO, socket or device); "
             "copy it to a file first")
     return path

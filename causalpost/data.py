@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from causalpost.errors import CausalpostError, DataError, FragileDataWarning, known_names
+from causalpost.errors import DataError, FragileDataWarning, known_names
 
 __all__ = ["Dataset", "Kind", "from_numpy", "from_pandas", "load_csv"]
 
@@ -243,10 +243,7 @@ def load_csv(
     """
     from causalpost._io import check_input_file
 
-    try:
-        path = check_input_file(path, "data")
-    except CausalpostError as exc:
-        raise DataError(str(exc)) from None
+    path = check_input_file(path, "data", DataError)
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             first = fh.readline()

@@ -54,10 +54,7 @@ def read_truth(path: str | Path, nodes: Sequence[str]) -> np.ndarray:
     """
     from causalpost._io import check_input_file
 
-    try:
-        path = check_input_file(path, "truth")
-    except CausalpostError as exc:
-        raise DataError(str(exc)) from None
+    path = check_input_file(path, "truth", DataError)
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             rows = [[c.strip() for c in row] for row in csv.reader(fh)
