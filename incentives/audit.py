@@ -266,18 +266,17 @@ def audit(
     evaluable = max(0.0, 1.0 - excluded - unevaluable - unevaluated) / kept_mass
     reasons = verdict_reasons(table, threshold, alpha, evaluable, min_evaluable, excluded,
                               unevaluable)
-    witness_edges = {}
-    for rank in np.unique(witness[witness >= 0]):
-        cid = design.compose(graphs[rank], names)
-        witness_edges[int(rank)] = tuple(cid.edges)
+    witness_cids = {int(rank): design.compose(graphs[rank], names)
+                    for rank in np.unique(witness[witness >= 0])}
+    witness_edges = {rank: tuple(cid.edges) for rank, cid in witness_cids.items()}
     explained = np.flatnonzero(table["protected"].to_numpy())
     hinges = hinge_edges(graphs[kept], cond, admits, names, explained)
     paths = {}
     for r in explained:
         if witness[r] >= 0:
             row = table.iloc[r]
-            cid = design.compose(graphs[witness[r]], names)
-            paths[int(r)] = incentive_paths(cid, row["decision"], row["kind"], row["node"])
+            paths[int(r)] = incentive_paths(witness_cids[int(witness[r])], row["decision"],
+                                            row["kind"], row["node"])
     quant, note = quantitative_risk(posterior, design, n_quantitative, seed)
     return AuditReport(
         design=design,

@@ -417,6 +417,7 @@ class _Updater:
                 self.blocks.append((j, start + rows, parents.astype(np.int64)))
             start += len(sets)
         self.n_pairs = start
+        self.node_of_pair = np.repeat(np.arange(d), [len(sets) for sets in self.parent_sets])
         self.old = self._scores(self.bound)
 
     def _scores(self, bound: Any, skip: int | None = None) -> np.ndarray:
@@ -431,9 +432,6 @@ class _Updater:
                 out[positions] = bound.local_scores(j, [tuple(p) for p in parents.tolist()])
         return out
 
-    def _positions(self, node: int) -> np.ndarray:
-        return np.concatenate([pos for j, pos, _ in self.blocks if j == node])
-
     def updated(self, log_probs: np.ndarray, new_rows: np.ndarray, x: int) -> np.ndarray:
         """Posterior weights over the support after appending ``new_rows`` of do(x).
 
@@ -447,7 +445,7 @@ class _Updater:
         else:
             bound = self.spec.bind(combined)
         delta = self._scores(bound, skip=x) - self.old
-        delta[self._positions(x)] = 0.0
+        delta[self.node_of_pair == x] = 0.0
         log_w = log_probs + delta[self.index].sum(axis=1)
         log_w -= log_w.max()
         w = np.exp(log_w)

@@ -348,6 +348,7 @@ class AuditReport:
             The page.
         """
         figures = _figures(self)
+        why = self._why_lines()
         t = self.table
         shown = t[t["protected"] | (t["probability"] > 0) | t["conservative"]]
         parts = [
@@ -368,7 +369,7 @@ class AuditReport:
             ),
             "<h2>Incentives</h2>",
             shown.drop(columns=["witness"]).to_html(index=False, float_format="%.4g"),
-            *(["<h2>Why</h2>", _html_list(self._why_lines())] if self._why_lines() else []),
+            *(["<h2>Why</h2>", _html_list(why)] if why else []),
             "<h2>How to read this</h2>",
             _html_list([f"- {line}" for line in DEFINITIONS]),
             "<h2>Provenance</h2>",
