@@ -13,7 +13,7 @@ from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
 from causalpost.samplers import get_sampler
-from causalpost.scores import GraphPrior
+from causalpost.scores import GraphPrior, ScoreTable
 
 __all__ = ["AUTO_EXACT_NODES", "AUTO_MCMC", "check_memory", "fit", "make_sampler", "score_table",
            "resolve_sampler"]
@@ -116,7 +116,7 @@ def score_table(
     knowledge: BackgroundKnowledge | None = None,
     max_parents: int | None = None,
     candidates: list[np.ndarray] | None = None,
-):
+) -> ScoreTable:
     """The cached local-score table every sampler reads: each allowed parent set of each
     node with its log marginal likelihood plus log prior.
 

@@ -252,3 +252,14 @@ def test_gflownet_matches_the_exact_interventional_posterior() -> None:
                  quiet=True)
     assert exact[0, 1] > 0.95  # the do(B) rows orient A -> B
     assert np.abs(gfn.edge_prob_matrix - exact).max() < 0.05
+
+
+def test_append_stacks_rows_and_masks_and_refuses_other_columns(mixed_frame) -> None:
+    data = cp.from_pandas(mixed_frame, intervention_column="INT")
+    plain = cp.from_pandas(mixed_frame.drop(columns="INT"))
+    both = plain.append(data)
+    assert both.n_obs == 2 * data.n_obs
+    assert not both.intervention[: data.n_obs].any()
+    np.testing.assert_array_equal(both.intervention[data.n_obs:], data.intervention)
+    with pytest.raises(DataError, match="other columns"):
+        plain.append(cp.from_pandas(mixed_frame[["A", "B"]]))
