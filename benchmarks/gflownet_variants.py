@@ -118,7 +118,7 @@ def run_default_cli(seed: int) -> dict:
         csv, out = Path(tmp) / "data.csv", Path(tmp) / "post.npz"
         bench.data.to_pandas().to_csv(csv, index=False)
         tic = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "causalpost.cli", "fit", str(csv), "--out",
+        subprocess.run([sys.executable, "-m", "causalpost_cli", "fit", str(csv), "--out",
                         str(out), "--sampler", "gfn", "--quiet"], check=True, timeout=600)
         wall = time.perf_counter() - tic
         post = cp.Posterior.load(out)

@@ -1,91 +1,33 @@
-"""The ``causalpost`` command.
+"""The ``fit`` and ``show`` subcommands of the ``causalpost`` command.
 
-Exit codes: 0 ok (or audit passed), 1 audit failed, 2 bad input (a one-line
-message on stderr, never a traceback).
+The command itself (:mod:`causalpost_cli`) composes these with the other
+subcommands of both packages and turns errors into exit codes: 0 ok, 2 bad
+input (a one-line message on stderr, never a traceback), 3 not converged
+under ``fit --strict``. This module never imports :mod:`incentives`: ``fit
+--design`` reads the design through the function the command layer hands to
+:func:`add_fit_parser`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
-import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from causalpost.errors import CausalpostError
 
-__all__ = ["main"]
+__all__ = ["DesignConstraints", "add_fit_parser", "add_show_parser"]
 
-EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_OK = 0
 EXIT_NOT_CONVERGED = 3  # fit --strict: the chains did not converge within --max-seconds
 
-
-class _Terminated(BaseException):
-    """SIGTERM, raised in the main thread: running chains stop, nothing is written."""
-
-
-def _raise_terminated(signum, frame) -> None:
-    raise _Terminated
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    parser = _build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return EXIT_BAD_INPUT
-    args.argv = list(sys.argv[1:] if argv is None else argv)
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        with warnings.catch_warnings():  # warnings too are one line, without source
-            warnings.showwarning = _one_line_warning
-            return int(args.handler(args) or 0)
-    except _Terminated:
-        print("causalpost: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
-    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
-        sys.stderr.close()
-        return EXIT_OK
-    except KeyboardInterrupt:  # Ctrl-C: one line, the conventional 128 + SIGINT
-        print("causalpost: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except MemoryError as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else "the work needs more memory"
-        print(f"causalpost: error: out of memory: {detail}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except _user_errors() as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"causalpost: error: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    text = str(message).splitlines()[0] if str(message) else category.__name__
-    print(f"causalpost: warning: {text}", file=sys.stderr if file is None else file)
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [CausalpostError, FileNotFoundError, IsADirectoryError]
-    try:  # the incentives package reports its own input errors
-        from incentives import IncentiveError
-
-        errors.append(IncentiveError)
-    except ImportError:
-        pass
-    return tuple(errors)
+DesignConstraints = Callable[[str, Sequence[str]], tuple[Any, str]]
+"""``(design path, column names) -> (BackgroundKnowledge, one-line note)`` for ``--design``."""
 
 
 class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -104,19 +46,26 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argparse.ArgumentParser:
+    """Register ``fit``; with ``design``, also its ``--design`` option.
+
+    Parameters
+    ----------
+    sub
+        The object returned by :meth:`argparse.ArgumentParser.add_subparsers`.
+    design : callable, optional
+        Reads a design file into the constraints it imposes on the world model
+        (:data:`DesignConstraints`); without it ``fit`` has no ``--design``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     from causalpost.samplers import SAMPLERS
     from causalpost.samplers._search_space import SEARCH_SPACES
 
-    parser = argparse.ArgumentParser(
-        prog="causalpost",
-        description="Bayesian posteriors over causal DAGs, and audits of agent designs under them.",
-    )
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-
-    defaults = _DefaultsFormatter
     fit = sub.add_parser("fit", help="learn a posterior over DAGs and parameters from a CSV",
-                         formatter_class=defaults)
+                         formatter_class=_DefaultsFormatter)
     fit.add_argument("data", help="CSV file with a header row of node names")
     fit.add_argument("--out", required=True, help="where to write the posterior (.npz)")
     fit.add_argument("--sampler", default="auto", choices=["auto", *sorted(SAMPLERS)],
@@ -142,7 +91,8 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="treat these columns as discrete")
     fit.add_argument("--continuous", nargs="*", default=[], metavar="COL",
                      help="treat these columns as continuous")
-    fit.add_argument("--design", help="an agent design (JSON) whose constraints to apply")
+    if design is not None:
+        fit.add_argument("--design", help="an agent design (JSON) whose constraints to apply")
     fit.add_argument("--na-values", nargs="*", metavar="TOKEN",
                      help="cells read as missing (default: empty, NA, NaN, nan; not None)")
     fit.add_argument("--intervention-column", metavar="COL",
@@ -176,9 +126,25 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--save-sampler", help="save the trained GFlowNet sampler here")
     fit.add_argument("--quiet", action="store_true", help="no progress bars")
     fit.add_argument("--json", action="store_true", help="print a JSON summary")
-    fit.set_defaults(handler=_cmd_fit)
+    fit.set_defaults(handler=_cmd_fit, design_constraints=design)
+    return fit
 
-    show = sub.add_parser("show", help="print a saved posterior", formatter_class=defaults)
+
+
+def add_show_parser(sub: Any) -> argparse.ArgumentParser:
+    """Register ``show`` (a saved posterior as text or JSON).
+
+    Parameters
+    ----------
+    sub
+        The object returned by :meth:`argparse.ArgumentParser.add_subparsers`.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    show = sub.add_parser("show", help="print a saved posterior",
+                          formatter_class=_DefaultsFormatter)
     show.add_argument("posterior", help="a .npz file written by `causalpost fit`")
     show.add_argument("--top", type=int, default=5, help="number of top graphs")
     show.add_argument("--json", action="store_true", help="print the posterior summary as JSON")
@@ -187,26 +153,7 @@ def _build_parser() -> argparse.ArgumentParser:
     show.add_argument("--min-prob", type=float, default=0.05,
                       help="smallest probability in the ranked edge list")
     show.set_defaults(handler=_cmd_show)
-
-    for register in _extra_commands():
-        register(sub)
-    return parser
-
-
-def _extra_commands():
-    """Subcommands defined next to the code they run (plots, incentives, audit, demo)."""
-    from importlib import import_module
-
-    hooks = []
-    for module in ("causalpost.cli_plot", "causalpost.cli_guard", "causalpost.cli_evaluate",
-                   "incentives.cli", "incentives.cli_audit", "incentives.cli_plan",
-                   "incentives.demo"):
-        try:
-            hooks.append(import_module(module).add_parser)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
-                raise  # a missing dependency inside the module is a real error
-    return hooks
+    return show
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
@@ -220,13 +167,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                        intervention_column=args.intervention_column, na_values=args.na_values)
     knowledge = cp.BackgroundKnowledge.from_strings(args.forbid, args.require, args.tiers)
     design_note = None
-    if args.design:
-        from incentives import Design
-        from incentives._design_knowledge import describe
-
-        design = Design.load(args.design)
-        knowledge = knowledge.merge(design.background_knowledge(data.names))
-        design_note = describe(design, data.names)
+    if getattr(args, "design", None):
+        design_knowledge, design_note = args.design_constraints(args.design, data.names)
+        knowledge = knowledge.merge(design_knowledge)
     score_options = {}
     if args.no_standardize:
         score_options["standardize"] = False
@@ -338,7 +281,7 @@ def _check_fit_outputs(args: argparse.Namespace) -> None:
     """Refuse unwritable outputs, or outputs that are inputs, before any work."""
     from causalpost._io import check_output
 
-    inputs = [args.data, args.design]
+    inputs = [args.data, getattr(args, "design", None)]
     check_output(args.out, "--out", inputs)
     if args.save_sampler:
         if Path(args.save_sampler).resolve() == Path(args.out).resolve():
@@ -432,7 +375,3 @@ def _cmd_show(args: argparse.Namespace) -> int:
         shown = ", ".join(f"{a}->{b}" for a, b in edges) or "(empty)"
         print(f"  {rank}. p={graph.probability:.4f}  {shown}")
     return EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

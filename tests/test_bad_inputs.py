@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from causalpost.cli import main
 from causalpost.posterior import FORMAT
+from causalpost_cli import main
 
 CSV = "A,B,C\n" + "\n".join(
     f"{a:.4f},{2 * a + e:.4f},{a - e:.4f}"

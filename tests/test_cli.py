@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import causalpost as cp
-from causalpost.cli import main
+from causalpost_cli import main
 from tests.conftest import chain_frame
 
 

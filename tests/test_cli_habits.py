@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import causalpost as cp
-from causalpost.cli import main
+from causalpost_cli import main
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from causalpost.cli import main
+from causalpost_cli import main
 
 
 def _help(capsys, *command: str) -> str:

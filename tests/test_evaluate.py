@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import causalpost as cp
-from causalpost.cli import main
 from causalpost.errors import DataError
 from causalpost.evaluate import cpdag, cpdag_shd, evaluate, read_truth
+from causalpost_cli import main
 
 NAMES = ["A", "B", "C"]
 

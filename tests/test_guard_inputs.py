@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import causalpost as cp
 from causalpost import Posterior
-from causalpost.cli import main
 from causalpost.guard import guard
+from causalpost_cli import main
 from tests.conftest import discrete_frame
 
 
@@ -225,7 +225,7 @@ def test_interval_widens_for_correlated_draws():
 
 
 def test_guard_outputs_are_checked_before_the_work(tmp_path, capsys):
-    from causalpost.cli import main
+    from causalpost_cli import main
 
     missing = tmp_path / "nowhere" / "report.md"
     assert main(["guard", str(tmp_path / "post.npz"), "--action", "Dose=3",

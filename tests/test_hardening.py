@@ -17,9 +17,9 @@ import pytest
 
 import causalpost as cp
 from causalpost import _io
-from causalpost.cli import main
 from causalpost.posterior import FORMAT, Posterior
 from causalpost.scores.bdeu import BDeu
+from causalpost_cli import main
 from tests.conftest import chain_frame
 
 # -- helpers -------------------------------------------------------------------------
@@ -568,7 +568,7 @@ def test_signal_during_the_write_keeps_the_previous_file(tmp_path, csv_path, sav
     script = f"""
 import os, signal, sys
 import numpy as np
-from causalpost.cli import main
+from causalpost_cli import main
 
 def half_written(fh, **arrays):
     fh.write(b"PK half a file")

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 import causalpost as cp
-from causalpost.cli import main
 from causalpost.errors import CausalpostError, DataError
 from causalpost.graphs import enumerate_dags
 from causalpost.scores import BDeu, BGe
+from causalpost_cli import main
 
 NAMES = ["A", "B", "C", "D"]
 

@@ -22,11 +22,11 @@ import pytest
 
 import causalpost as cp
 from causalpost.api import make_sampler, resolve_sampler
-from causalpost.cli import main
 from causalpost.errors import CausalpostError, ChainDisagreementWarning
 from causalpost.samplers.order_mcmc import OrderMCMC
 from causalpost.samplers.partition_mcmc import PartitionMCMC
 from causalpost.samplers.structure_mcmc import StructureMCMC
+from causalpost_cli import main
 from tests.conftest import chain_frame
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,7 +209,7 @@ def test_a_signal_stops_a_fit_and_leaves_nothing_behind(tmp_path, sig, code, lin
 # the command line as the console script runs it; SIGINT raises KeyboardInterrupt even when
 # the test runs in a background job (where the shell starts children ignoring SIGINT)
 CHILD = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-         "from causalpost.cli import main; sys.exit(main())")
+         "from causalpost_cli import main; sys.exit(main())")
 
 
 def _write_csv(path: Path, x: np.ndarray) -> None:

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import causalpost as cp
-from causalpost.cli import main
 from causalpost.dp import dag_modular_edge_probs
 from causalpost.errors import CausalpostError
 from causalpost.graphs import enumerate_dags
 from causalpost.scores import BGe, GraphPrior
+from causalpost_cli import main
 
 PRIORS = [
     GraphPrior("uniform"),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from causalpost import Posterior
-from causalpost.cli import main
+from causalpost_cli import main
 
 NAMES = ["A", "B", "C"]
 DESIGN = {

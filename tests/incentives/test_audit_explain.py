@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from causalpost import Posterior
-from causalpost.cli import main
+from causalpost_cli import main
 from incentives import CID
 from incentives._explain import hinge_edges, incentive_paths
 from incentives.audit import audit

@@ -21,7 +21,7 @@ import pytest
 
 import causalpost as cp
 from causalpost import Posterior
-from causalpost.cli import main
+from causalpost_cli import main
 from incentives import CID, admits_ici
 from incentives.audit import audit, compare
 from incentives.design import Design, DesignError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from causalpost.cli import main
+from causalpost_cli import main
 
 pytestmark = pytest.mark.filterwarnings("ignore::causalpost.errors.ChainDisagreementWarning")
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import causalpost as cp
-from causalpost.cli import main
 from causalpost.datasets import datasets_dir, load_example
+from causalpost_cli import main
 from incentives import Design, ExperimentPlan, IncentiveError, plan_experiments
 from incentives.audit import audit
 from incentives.plan import _Support, _Updater
