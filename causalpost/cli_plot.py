@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     """Draw and save; returns 0."""
     from causalpost import plot
     from causalpost._io import check_output
-    from causalpost.plot._draw import FORMATS
+    from causalpost.plot.drawing import FORMATS
     from causalpost.posterior import Posterior
 
     out = check_output(args.out, "--out", [args.posterior])

@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .sets import KIND_LABELS
+
 if TYPE_CHECKING:
     from .design import Design
 
@@ -401,12 +403,12 @@ class AuditReport:
 
 
 DEFINITIONS = (
-    "VoI (value of information): observing the node before deciding could raise the "
+    f"VoI ({KIND_LABELS['voi']}): observing the node before deciding could raise the "
     "agent's expected utility.",
-    "RI (response incentive): the optimal decision depends on the node, so the agent "
+    f"RI ({KIND_LABELS['ri']}): the optimal decision depends on the node, so the agent "
     "responds to it.",
-    "VoC (value of control): setting the node could raise the agent's expected utility.",
-    "ICI (instrumental control incentive): the agent would want to influence the node as a "
+    f"VoC ({KIND_LABELS['voc']}): setting the node could raise the agent's expected utility.",
+    f"ICI ({KIND_LABELS['ici']}): the agent would want to influence the node as a "
     "means to its utility (a path decision → node → utility).",
     "probability: the posterior mass of the world graphs whose diagram admits the "
     "incentive, renormalised over the graphs the design does not exclude.",
@@ -448,7 +450,7 @@ def _md_table(rows: pd.DataFrame) -> list[str]:
 def _figures(report: AuditReport) -> dict[str, str]:
     """Base64 PNGs of the risk bars and the diagram; empty if the plots are unavailable."""
     try:
-        from causalpost.plot import plot_cid, plot_risk
+        from .plot import plot_cid, plot_risk
     except ImportError:  # pragma: no cover - plotting is optional
         return {}
     t = report.table

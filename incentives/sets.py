@@ -30,7 +30,7 @@ from .ri import ri_mask
 from .voc import direct_voc_mask, indirect_voc_mask, voc_mask
 from .voi import voi_mask
 
-__all__ = ["KINDS", "INCENTIVE_KINDS", "incentive_nodes", "all_incentives"]
+__all__ = ["KINDS", "INCENTIVE_KINDS", "KIND_LABELS", "incentive_nodes", "all_incentives"]
 
 KINDS: tuple[str, ...] = ("voi", "ri", "voc", "ici")
 """The four incentive kinds reported for every decision."""
@@ -38,13 +38,15 @@ KINDS: tuple[str, ...] = ("voi", "ri", "voc", "ici")
 INCENTIVE_KINDS: tuple[str, ...] = (*KINDS, "direct_voc", "indirect_voc")
 """Every kind :func:`incentive_nodes` accepts."""
 
-_LABELS = {
+KIND_LABELS: dict[str, str] = {
     "voi": "value of information",
-    "ri": "a response incentive",
+    "ri": "response incentive",
     "voc": "value of control",
+    "ici": "instrumental control incentive",
     "direct_voc": "direct value of control",
     "indirect_voc": "indirect value of control",
 }
+"""Each kind's name in words, the one copy every message, report and plot uses."""
 
 _MASKS: dict[str, Callable[[CID, int], int]] = {
     "voi": voi_mask,
@@ -106,7 +108,7 @@ def incentive_nodes(cid: CID, kind: str, decision: str | None = None) -> frozens
     else:
         d = cid.decision_index(decision)
     if kind != "ici":
-        require_recall(cid, _LABELS[kind])
+        require_recall(cid, KIND_LABELS[kind])
     return frozenset(cid.names_of(_MASKS[kind](cid, d)))
 
 

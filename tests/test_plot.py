@@ -19,6 +19,7 @@ from matplotlib.transforms import Bbox
 import causalpost as cp
 from causalpost import plot
 from causalpost.errors import CausalpostError
+from incentives.plot import plot_cid, plot_risk
 from tests.conftest import chain_frame
 
 LONG_NAMES = ("Raf", "Mek", "Plcg_gamma1", "PIP2", "PIP3", "p44/42", "Akt", "PKA",
@@ -246,7 +247,7 @@ RISK = pd.DataFrame({
 
 
 def test_risk_bars_intervals_and_threshold() -> None:
-    fig = plot.plot_risk(RISK, threshold=0.05)
+    fig = plot_risk(RISK, threshold=0.05)
     ax = fig.axes[0]
     bars = ax.patches
     assert sorted(b.get_width() for b in bars) == sorted(RISK["probability"])
@@ -264,18 +265,18 @@ def test_risk_bars_intervals_and_threshold() -> None:
     assert any(line.get_xdata()[0] == 0.05 for line in ax.get_lines())  # threshold
     assert "2 of 2 protected failing" in ax.get_title()
     # with no protected row every row decides: red when its upper end is over
-    unprotected = plot.plot_risk(RISK.assign(protected=False), threshold=0.05)
+    unprotected = plot_risk(RISK.assign(protected=False), threshold=0.05)
     reds = [np.allclose(b.get_facecolor()[:3], red) for b in unprotected.axes[0].patches]
     assert reds == [upper[b.get_width()] > 0.05 for b in unprotected.axes[0].patches]
     # the conservative flag fails a row whose interval is under the threshold
-    flagged = plot.plot_risk(RISK.assign(conservative=[False, False, False, True],
+    flagged = plot_risk(RISK.assign(conservative=[False, False, False, True],
                                          protected=True), threshold=0.05)
     zero = next(b for b in flagged.axes[0].patches if b.get_width() == 0.0)
     assert np.allclose(zero.get_facecolor()[:3], red)
     renderer = rendered(fig)
     assert not overlaps([t.get_window_extent(renderer) for t in ax.get_yticklabels()])
     with pytest.raises(CausalpostError, match="lacks column"):
-        plot.plot_risk(RISK.drop(columns="hi"), 0.05)
+        plot_risk(RISK.drop(columns="hi"), 0.05)
 
 
 CID_EDGES = [("history", "recommend"), ("mood", "history"), ("recommend", "clicks"),
@@ -285,7 +286,7 @@ CID_EDGES = [("history", "recommend"), ("mood", "history"), ("recommend", "click
 
 def test_cid_shapes_colours_and_information_links() -> None:
     risk = {"user_opinion": 0.42, "clicks": 0.9, "mood": 0.0}
-    fig = plot.plot_cid(CID_EDGES, ["recommend"], ["engagement"], risk)
+    fig = plot_cid(CID_EDGES, ["recommend"], ["engagement"], risk)
     ax = fig.axes[0]
     nodes = node_markers(ax)
     assert {n: m for n, (_, _, m) in nodes.items()} == {
@@ -312,7 +313,7 @@ def test_cid_shapes_colours_and_information_links() -> None:
 
 def test_cid_with_a_cycle_is_an_error() -> None:
     with pytest.raises(CausalpostError, match="cycle"):
-        plot.plot_cid([("A", "B"), ("B", "A")], [], [], {})
+        plot_cid([("A", "B"), ("B", "A")], [], [], {})
 
 
 # ------------------------------------------------------------------ files and API

@@ -1,4 +1,7 @@
-"""Figures of a posterior over DAGs, of sampler diagnostics and of an incentive audit.
+"""Figures of a posterior over DAGs and of sampler diagnostics.
+
+(The figures of an incentive audit live in :mod:`incentives.plot`, built on
+the same drawing machinery, :mod:`causalpost.plot.drawing`.)
 
 Every ``plot_*`` function returns a :class:`matplotlib.figure.Figure` built
 directly (no pyplot: no global state, no GUI backend needed); pass ``ax`` to
@@ -22,18 +25,15 @@ Examples
 
 from __future__ import annotations
 
-from causalpost.plot._audit import plot_cid, plot_risk
 from causalpost.plot._diagnostics import plot_marginals_vs_exact, plot_traces
-from causalpost.plot._draw import node_layout, save_figure
 from causalpost.plot._posterior import plot_edge_probs, plot_posterior_graph, plot_top_graphs
+from causalpost.plot.drawing import node_layout, save_figure
 
 __all__ = [
     "node_layout",
-    "plot_cid",
     "plot_edge_probs",
     "plot_marginals_vs_exact",
     "plot_posterior_graph",
-    "plot_risk",
     "plot_top_graphs",
     "plot_traces",
     "save_figure",

@@ -9,7 +9,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from causalpost.errors import CausalpostError
-from causalpost.plot._draw import ARROW, figure_axes
+from causalpost.plot.drawing import ARROW, figure_axes
 
 if TYPE_CHECKING:
     import pandas as pd

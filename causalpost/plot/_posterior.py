@@ -11,7 +11,7 @@ from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure
 
 from causalpost.errors import CausalpostError
-from causalpost.plot._draw import (
+from causalpost.plot.drawing import (
     ARROW,
     Layout,
     describe,

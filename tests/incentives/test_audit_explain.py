@@ -97,7 +97,7 @@ def test_report_contents_and_json_keys(tmp_path: Path, capsys) -> None:
 
 
 def test_report_diagram_colours_only_protected_nodes(monkeypatch) -> None:
-    import causalpost.plot as plot_module
+    import incentives.plot as plot_module
 
     seen = {}
     real = plot_module.plot_cid

@@ -1,4 +1,7 @@
-"""Shared drawing machinery: figures, node placement, node markers and arrows.
+"""Drawing machinery shared by every graph figure: figures, node placement, markers, arrows.
+
+Public so that the figures of :mod:`incentives.plot` (the CID coloured by
+risk) draw nodes and arrows exactly as the posterior figures do.
 
 Node markers are sized in points to fit their labels (long labels get a
 smaller font or a second line), and every arrow is shortened at both ends by
@@ -26,7 +29,10 @@ if TYPE_CHECKING:
 
     from causalpost.posterior import Posterior
 
-__all__ = ["node_layout", "save_figure"]
+__all__ = [
+    "ARROW", "FORMATS", "Layout", "NodeStyle", "choose_rad", "describe", "draw_edge",
+    "draw_nodes", "figure_axes", "fit_limits", "node_layout", "save_figure",
+]
 
 Layout = str | Mapping[str, Sequence[float]] | None
 ARROW = "\u2192"

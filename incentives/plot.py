@@ -1,7 +1,9 @@
 """Figures of an incentive audit: risk bars with intervals, and the CID coloured by risk.
 
 They take plain inputs (a table, edge lists, a dict of risks) so that they do
-not depend on the audit's report type.
+not depend on the audit's report type, and draw with the machinery of the
+posterior figures (:mod:`causalpost.plot.drawing`); kinds are named by
+:data:`incentives.sets.KIND_LABELS`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from causalpost.errors import CausalpostError
-from causalpost.plot._draw import (
+from causalpost.plot.drawing import (
     Layout,
     choose_rad,
     draw_edge,
@@ -28,6 +30,8 @@ from causalpost.plot._draw import (
     node_layout,
 )
 
+from .sets import KIND_LABELS
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
@@ -35,10 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["plot_cid", "plot_risk"]
 
 RISK_COLUMNS = ("node", "kind", "decision", "probability", "lo", "hi", "protected")
-KIND_NAMES = {"voi": "value of information", "ri": "response incentive",
-              "voc": "value of control", "ici": "instrumental control",
-              "direct_voc": "direct value of control",
-              "indirect_voc": "indirect value of control"}
 
 
 def plot_risk(
@@ -116,7 +116,7 @@ def plot_risk(
 
 
 def _risk_label(row: Any, with_decision: bool) -> str:
-    kind = KIND_NAMES.get(str(row.kind).lower(), str(row.kind))
+    kind = KIND_LABELS.get(str(row.kind).lower(), str(row.kind))
     return f"{kind} on {row.node}" + (f" ({row.decision})" if with_decision else "")
 
 
