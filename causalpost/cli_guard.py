@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from causalpost.cli_output import add_markdown_option, check_markdown, emit_markdown
+
 __all__ = ["add_parser"]
 
 EXIT_ALLOW, EXIT_NOT_ALLOWED = 0, 1
@@ -34,7 +36,7 @@ def add_parser(sub) -> None:
     p.add_argument("--threshold", type=float, default=0.05, help="largest acceptable P(harm)")
     p.add_argument("--alpha", type=float, default=0.05,
                    help="the bound covers the most probable graphs holding 1 - alpha")
-    p.add_argument("--markdown", metavar="PATH", help="also write a Markdown report")
+    add_markdown_option(p)
     p.add_argument("--html", metavar="PATH", help="also write an HTML report with plots")
     p.add_argument("--plot", metavar="PATH",
                    help="write q(G) against P(G) (a grid: marginal and bound per action)")
@@ -44,19 +46,19 @@ def add_parser(sub) -> None:
 
 
 def _cmd_guard(args: argparse.Namespace) -> int:
-    from causalpost._io import check_output, write_text_atomic
+    from causalpost._io import check_output
     from causalpost.guard import guard
     from causalpost.posterior import Posterior
 
-    for option in ("markdown", "html", "plot"):  # before the work, not after it
+    check_markdown(args, [args.posterior])  # before the work, not after it
+    for option in ("html", "plot"):
         if getattr(args, option):
             check_output(getattr(args, option), f"--{option}", [args.posterior])
     posterior = Posterior.load(args.posterior)
     report = guard(posterior, args.action, args.harm, args.given or None,
                    threshold=args.threshold, alpha=args.alpha, observed=args.observed,
                    quiet=args.quiet or args.json)
-    if args.markdown:
-        write_text_atomic(args.markdown, report.to_markdown())
+    printed = emit_markdown(args.markdown, report.to_markdown())
     if args.html:
         report.to_html(args.html)
     if args.plot:
@@ -66,6 +68,8 @@ def _cmd_guard(args: argparse.Namespace) -> int:
         save_figure(fig, args.plot)
     if args.json:
         print(json.dumps(report.to_json()))
+    elif printed:
+        pass  # the Markdown report took the text summary's place
     elif args.quiet:
         print(report.verdict)
     else:

@@ -2,7 +2,8 @@
 
 Options: ``--threshold`` (default 0.05), ``--alpha`` (default 0.05),
 ``--json`` (print exactly the object of :meth:`incentives.report.AuditReport.to_json`),
-``--markdown`` (print the Markdown report), ``--html PATH`` (write a
+``--markdown PATH`` (write the Markdown report; ``-`` or no path prints it,
+see :mod:`causalpost.cli_output`), ``--html PATH`` (write a
 self-contained page), ``--n-quantitative`` (draws for the quantitative risk,
 default 200; 0 skips it). Exit status: 0 pass, 1 fail, 2 bad input (the main
 ``causalpost`` command turns :class:`incentives.IncentiveError` and
@@ -17,6 +18,7 @@ from typing import Any
 
 from causalpost import parallel
 from causalpost._io import atomic_path, check_output
+from causalpost.cli_output import add_markdown_option, check_markdown, emit_markdown
 from causalpost.posterior import Posterior
 
 from .audit import audit
@@ -81,7 +83,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parallel.add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--markdown", action="store_true", help="print the Markdown report")
+    add_markdown_option(parser)
     parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
@@ -100,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         raise DesignError(f"--n-quantitative must be >= 0; got {args.n_quantitative}")
     if args.html:  # before any work: a bad path must not cost a whole audit
         check_output(args.html, "--html", [args.design, args.posterior])
+    check_markdown(args, [args.design, args.posterior])
     design = Design.load(args.design)
     posterior = Posterior.load(args.posterior)
     report = audit(
@@ -107,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
         design,
         threshold=args.threshold,
         alpha=args.alpha,
-        n_quantitative=0 if args.json and not args.html else args.n_quantitative,
+        n_quantitative=(0 if args.json and not (args.html or args.markdown)
+                        else args.n_quantitative),
         min_evaluable=args.min_evaluable,
         n_jobs=args.n_jobs,
         scheduler=args.scheduler,
@@ -116,14 +120,14 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         with atomic_path(args.html) as tmp:  # no partial page, the old one kept on failure
             report.to_html(tmp)
+    printed = emit_markdown(args.markdown, report.to_markdown())
     if args.json:
         print(json.dumps(report.to_json()))
-    elif args.markdown:
-        print(report.to_markdown(), end="")
-    else:
+    elif not printed:
         print(_text(report))
-        if args.html:
-            print(f"wrote {args.html}")
+        for path in (args.markdown, args.html):
+            if path:
+                print(f"wrote {path}")
     return 0 if report.verdict == "pass" else 1
 
 

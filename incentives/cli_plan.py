@@ -2,7 +2,7 @@
 
 ``causalpost plan DESIGN.json --posterior post.npz --data DATA.csv
 [--intervention-column INT] [--candidates A,B] [--n-rows 100] [--n-sims 64]
-[--threshold 0.05] [--seed 0] [--plot eig.png] [--json] [--markdown] [--quiet]``
+[--threshold 0.05] [--seed 0] [--plot eig.png] [--json] [--markdown [PATH]] [--quiet]``
 
 Prints the candidate interventions ranked by expected information gain about
 the audit's verdict (:func:`incentives.plan.plan_experiments`); ``--json``
@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from causalpost import parallel
+from causalpost.cli_output import add_markdown_option, check_markdown, emit_markdown
 
 __all__ = ["add_parser", "run"]
 
@@ -57,7 +58,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--plot", metavar="PNG", help="write a bar plot of EIG per candidate")
     parallel.add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
-    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    add_markdown_option(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
     return parser
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.plot:
         check_output(args.plot, "--plot", [args.design, args.posterior, args.data])
+    check_markdown(args, [args.design, args.posterior, args.data])
     design = Design.load(args.design)
     posterior = Posterior.load(args.posterior)
     kinds = {c: "discrete" for c in args.discrete}
@@ -97,14 +99,14 @@ def run(args: argparse.Namespace) -> int:
         from causalpost.plot import save_figure
 
         save_figure(plan.plot(), args.plot)
+    printed = emit_markdown(args.markdown, plan.to_markdown())
     if args.json:
         print(json.dumps(plan.to_json()))
-    elif args.markdown:
-        print(plan.to_markdown(), end="")
-    else:
+    elif not printed:
         print(_text(plan))
-        if args.plot:  # as `audit` and `plot` say it
-            print(f"wrote {args.plot}")
+        for path in (args.markdown, args.plot):  # as `audit` and `plot` say it
+            if path:
+                print(f"wrote {path}")
     return 0
 
 
