@@ -74,7 +74,8 @@ def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argp
     fit.add_argument("--n-draws", type=int, help="draws for Monte Carlo samplers")
     fit.add_argument("--seed", type=int, default=0, help="random seed (same seed, same posterior)")
     fit.add_argument("--no-standardize", action="store_true",
-                     help="BGe on raw columns instead of standardized ones")
+                     help="BGe on raw columns instead of standardized ones (BGe standardizes "
+                          "each column by default; BDeu never does)")
     fit.add_argument("--ess", type=float, help="BDeu equivalent sample size (default 1)")
     fit.add_argument("--prior", choices=["uniform", "erdos_renyi", "fair"], default="uniform",
                      help="graph prior: uniform over DAGs, Erdos-Renyi (one expected edge per "
@@ -93,6 +94,9 @@ def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argp
                      help="treat these columns as continuous")
     if design is not None:
         fit.add_argument("--design", help="an agent design (JSON) whose constraints to apply")
+    fit.add_argument("--log", action="append", metavar="COL[,COL]",
+                     help="fit the natural log of these continuous columns (positive values "
+                          "only); recorded in the posterior file")
     fit.add_argument("--na-values", nargs="*", metavar="TOKEN",
                      help="cells read as missing (default: empty, NA, NaN, nan; not None)")
     fit.add_argument("--intervention-column", metavar="COL",
@@ -165,6 +169,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     kinds.update({c: "continuous" for c in args.continuous})
     data = cp.load_csv(args.data, kinds=kinds or None,
                        intervention_column=args.intervention_column, na_values=args.na_values)
+    logged = _log_names(args.log)
+    if logged:
+        from causalpost.transforms import log_columns
+
+        data = log_columns(data, logged, option="--log")
     knowledge = cp.BackgroundKnowledge.from_strings(args.forbid, args.require, args.tiers)
     design_note = None
     if getattr(args, "design", None):
@@ -208,11 +217,14 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         with atomic_path(args.save_sampler) as tmp:
             sampler.save(tmp)
     posterior.info.update(data_file=Path(args.data).name, seed=args.seed)  # provenance
+    if logged:
+        posterior.info["transforms"] = {"log": logged}
     posterior.save(args.out)
     if args.json:
         print(_strict_json(_summary(posterior, 5)))
     else:
         print(f"wrote {args.out}: {posterior}")
+        print(_transforms_line(posterior))
         print(_diagnostics_line(posterior))
     if not _summary(posterior, 1)["diagnostics"]["converged"]:
         budget = float(posterior.diagnostics.get("targets", {}).get("max_seconds", 600))
@@ -221,6 +233,22 @@ def _cmd_fit(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_NOT_CONVERGED if args.strict else EXIT_OK
     return EXIT_OK
+
+
+def _log_names(values: list[str] | None) -> list[str]:
+    """The column names of every ``--log A,B`` given (in order, without repeats)."""
+    names = [n.strip() for value in values or [] for n in value.split(",")]
+    if values and not any(names):
+        raise CausalpostError("--log needs column names, e.g. --log Raf,Mek")
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _transforms_line(posterior) -> str:
+    """'transforms: log(Raf), standardized (BGe)', or 'transforms: none (...)'."""
+    from causalpost.transforms import describe_transforms
+
+    shown = describe_transforms(posterior.info)
+    return "transforms: " + (", ".join(shown) if shown else "none (the columns as read)")
 
 
 def _prior(args: argparse.Namespace, n_nodes: int):
@@ -310,8 +338,11 @@ def _summary(posterior, top: int) -> dict:
     diagnostics = convergence_summary(posterior.diagnostics, posterior.n_draws)
     if not {"seconds", "train_seconds"} & set(posterior.diagnostics):
         diagnostics["seconds"] = None  # posterior files record no time: unknown, not 0
+    from causalpost.transforms import describe_transforms
+
     return {
         "nodes": nodes,
+        "transforms": describe_transforms(posterior.info),
         "diagnostics": diagnostics,
         "edge_probs": posterior.edge_prob_matrix.tolist(),
         "n_draws": posterior.n_draws,
@@ -340,6 +371,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print(_strict_json(_summary(posterior, args.top)))
         return EXIT_OK
     print(posterior)
+    print(_transforms_line(posterior))
     print(_diagnostics_line(posterior))
     if args.matrix:
         print("\nPosterior edge probabilities (row -> column):")

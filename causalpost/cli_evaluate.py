@@ -45,12 +45,14 @@ def run(args: argparse.Namespace) -> int:
     import causalpost as cp
     from causalpost.evaluate import evaluate, read_truth
     from causalpost.posterior import Posterior
+    from causalpost.transforms import apply_recorded
 
     posterior = Posterior.load(args.posterior)
     truth = read_truth(args.truth, posterior.nodes)
     data = None
     if args.data:
         data = cp.load_csv(args.data, intervention_column=args.intervention_column)
+        data = apply_recorded(data, posterior.info)  # e.g. fit --log
     result = evaluate(posterior, truth, data)
     if args.json:
         print(json.dumps(result))

@@ -55,6 +55,7 @@ def _cmd_guard(args: argparse.Namespace) -> int:
         if getattr(args, option):
             check_output(getattr(args, option), f"--{option}", [args.posterior])
     posterior = Posterior.load(args.posterior)
+    _note_transforms(posterior)
     report = guard(posterior, args.action, args.harm, args.given or None,
                    threshold=args.threshold, alpha=args.alpha, observed=args.observed,
                    quiet=args.quiet or args.json)
@@ -78,6 +79,18 @@ def _cmd_guard(args: argparse.Namespace) -> int:
             if getattr(args, option):
                 print(f"wrote {getattr(args, option)}")
     return EXIT_ALLOW if report.verdict == "allow" else EXIT_NOT_ALLOWED
+
+
+def _note_transforms(posterior) -> None:
+    """Say on stderr (JSON output stays clean) which columns the values are log-scale for."""
+    import sys
+
+    logged = (posterior.info.get("transforms") or {}).get("log") or []
+    if logged:
+        names = ", ".join(f"log({n})" for n in logged)
+        print(f"causalpost: note: the posterior was fitted on {names}: values of "
+              f"{', '.join(logged)} in --action, --given and --harm are on the log scale",
+              file=sys.stderr)
 
 
 def _print(report) -> None:

@@ -17,6 +17,7 @@ def provenance(posterior: Posterior) -> dict:
     import datetime
 
     from causalpost import __version__
+    from causalpost.transforms import describe_transforms
 
     info = posterior.info
     keys = ("converged", "rhat_log_score", "max_chain_disagreement", "ess_log_score",
@@ -36,6 +37,7 @@ def provenance(posterior: Posterior) -> dict:
         "n_obs": info.get("n_obs"),
         "nodes": list(posterior.nodes),
         "score": info.get("score"),
+        "transforms": describe_transforms(info),
         "prior": info.get("prior"),
         "sampler": info.get("sampler"),
         "seed": info.get("seed"),

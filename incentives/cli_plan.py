@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     import causalpost as cp
     from causalpost._io import check_output
     from causalpost.posterior import Posterior
+    from causalpost.transforms import apply_recorded
 
     from .design import Design
     from .plan import plan_experiments
@@ -88,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     kinds.update({c: "continuous" for c in args.continuous})
     data = cp.load_csv(args.data, kinds=kinds or None,
                        intervention_column=args.intervention_column, na_values=args.na_values)
+    data = apply_recorded(data, posterior.info)  # e.g. fit --log: the table it was fitted on
     candidates = None
     if args.candidates is not None:
         candidates = [c.strip() for c in args.candidates.split(",") if c.strip()]

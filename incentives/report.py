@@ -294,6 +294,7 @@ class AuditReport:
             f"- data: {p.get('data_file') or '(not recorded)'}, {p.get('n_obs')} rows × "
             f"{len(p.get('nodes') or [])} columns, sha256 {sha[:16] + '…' if sha else '-'}",
             f"- score: {p.get('score')}; prior: {p.get('prior')}",
+            f"- transforms: {', '.join(p.get('transforms') or []) or 'none (the columns as read)'}",
             f"- sampler: {p.get('sampler')}, seed {p.get('seed')}, {p.get('n_draws')} draws; "
             f"diagnostics: {p.get('diagnostics')}",
             f"- causalpost {p.get('version')}, audited at {p.get('audited_at')}",
