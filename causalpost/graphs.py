@@ -20,11 +20,13 @@ from causalpost.errors import GraphError
 __all__ = [
     "adjacency_to_masks",
     "count_dags",
+    "dag_levels",
     "enumerate_dags",
     "enumerate_parent_masks",
     "group_by_parents",
     "is_acyclic",
     "masks_to_adjacency",
+    "rank_of",
     "shd",
     "topological_order",
     "transitive_closure",
@@ -74,6 +76,43 @@ def topological_order(adjacency: np.ndarray) -> list[int]:
     except nx.NetworkXUnfeasible:
         cycle = [int(u) for u, _ in nx.find_cycle(graph)]
         raise GraphError(f"the graph has a cycle through nodes {cycle}") from None
+
+
+def dag_levels(adjacency: np.ndarray) -> np.ndarray:
+    """Part index of each node in the labelled partition of a DAG (longest path from a
+    source): the state of partition MCMC.
+
+    Examples
+    --------
+    >>> dag_levels(np.array([[0, 1, 1], [0, 0, 1], [0, 0, 0]]))
+    array([0, 1, 2])
+    """
+    adjacency = np.asarray(adjacency, dtype=bool)
+    d = adjacency.shape[0]
+    level = np.full(d, -1, dtype=np.int64)
+    remaining = np.ones(d, dtype=bool)
+    k = 0
+    while remaining.any():
+        sources = remaining & ~(adjacency & remaining[:, None]).any(axis=0)
+        level[sources] = k
+        remaining &= ~sources
+        k += 1
+    return level
+
+
+def rank_of(adjacency: np.ndarray) -> np.ndarray:
+    """Position of each node in a topological order of a DAG (by level, then index): the
+    state of order MCMC.
+
+    Examples
+    --------
+    >>> rank_of(np.array([[0, 0, 0], [1, 0, 0], [0, 0, 0]]))
+    array([2, 0, 1])
+    """
+    levels = dag_levels(adjacency)
+    rank = np.empty(levels.size, dtype=np.int64)
+    rank[np.lexsort((np.arange(levels.size), levels))] = np.arange(levels.size)
+    return rank
 
 
 def transitive_closure(adjacency: np.ndarray) -> np.ndarray:

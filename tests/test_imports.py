@@ -18,15 +18,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("causalpost", "incentives", "causalpost_cli")
 
-# Known exception, not fixed yet: the numba partition kernels and the order / partition
-# samplers import each other (order_mcmc <-> _numba_partition, partition_mcmc <->
-# _numba_partition, and the three in one cycle). Owned by the samplers' engineer
-# (causalpost/samplers/**); a cycle is tolerated only when all its modules are here.
-KNOWN_CYCLE = frozenset({
-    "causalpost.samplers.order_mcmc",
-    "causalpost.samplers.partition_mcmc",
-    "causalpost.samplers._numba_partition",
-})
 
 def _modules() -> dict[str, Path]:
     found = {}
@@ -119,14 +110,11 @@ def test_only_the_command_layer_uses_both_packages(graph: nx.DiGraph) -> None:
     assert {"causalpost", "incentives"} <= app
 
 
-def test_no_import_cycles_but_the_known_one(graph: nx.DiGraph) -> None:
-    cycles = [c for c in nx.simple_cycles(graph) if not set(c) <= KNOWN_CYCLE]
+def test_no_import_cycles(graph: nx.DiGraph) -> None:
+    # the last one (order / partition MCMC <-> _numba_partition) ended when dag_levels and
+    # rank_of moved to causalpost.graphs
+    cycles = list(nx.simple_cycles(graph))
     assert not cycles, f"import cycles: {[' -> '.join([*c, c[0]]) for c in cycles]}"
-
-
-def test_the_known_cycle_still_exists(graph: nx.DiGraph) -> None:
-    # When it is fixed, empty KNOWN_CYCLE so that it cannot come back unnoticed.
-    assert any(set(c) <= KNOWN_CYCLE for c in nx.simple_cycles(graph.subgraph(KNOWN_CYCLE)))
 
 
 def test_posterior_and_its_file_reader_import_one_way(graph: nx.DiGraph) -> None:

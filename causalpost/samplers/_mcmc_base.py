@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from math import comb
+from typing import Any
 
 import numpy as np
 
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError, GraphTooLargeError
 from causalpost.posterior import Posterior
+from causalpost.samplers._base import Sampler, in_range, integer, one_of, param
 from causalpost.samplers._boundary import boundary_shares, expand
 from causalpost.samplers._chains import (
     Chain,
@@ -21,13 +24,8 @@ from causalpost.samplers._chains import (
     make_plan,
     run_rounds,
 )
-from causalpost.samplers._common import (
-    Problem,
-    as_dataset,
-    check_fitted,
-    make_posterior,
-    prepare_problem,
-)
+from causalpost.samplers._common import Problem, make_posterior, prepare_problem
+from causalpost.samplers._dag_from_order import MAX_CANDIDATES as MAX_LEVEL_CANDIDATES
 from causalpost.samplers._diagnostics import (
     convergence_warning,
     draw_diagnostics,
@@ -45,33 +43,88 @@ __all__ = ["AUTO_FULL_SETS", "MCMCBase"]
 AUTO_FULL_SETS = 70_000
 AUTO_PCOR_NODES = 150
 MAX_TABLE_SETS = 5_000_000
-# anneal="auto": starting power, and the shortest burn-in that cools slowly enough
-AUTO_ANNEAL = 0.01
-ANNEAL_MIN_BURN_IN = 500_000
 # expansions="auto": at most this many rounds of search-space expansion
 AUTO_EXPANSIONS = 4
 
 
-class MCMCBase:
-    """Options and ``fit`` shared by structure, order and partition MCMC."""
+def _check_expansions(name: str, value: Any) -> None:
+    if value != "auto" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise CausalpostError(f"{name} must be 'auto' or an integer >= 0, got {value!r}")
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
+class MCMCBase(Sampler):
+    """Parameters and ``fit`` shared by structure, order and partition MCMC."""
 
     name = "mcmc"
     label = "MCMC"
 
-    def __init__(self, **options) -> None:  # subclasses spell out their options
-        for key, value in options.items():
-            setattr(self, key, value)
-        self._posterior: Posterior | None = None
+    n_draws: int = param(
+        1000, "Total draws over all chains (each chain gives ``ceil(n_draws / n_chains)``).",
+        kind="int")
+    n_chains: int = param(2, "Independent chains, run in parallel threads.", kind="int")
+    n_workers: int | None = param(
+        None, "Threads (default ``min(n_chains, cpu_count)``); results do not depend on it. "
+        "The compiled kernels release the GIL, and nothing is spawned: no "
+        '``if __name__ == "__main__":`` guard is needed.', kind="int, optional",
+        check=integer(1, optional=True))
+    burn_in: int | None = param(
+        None, "Iterations discarded per chain (default: as many as the first sampling round).",
+        kind="int, optional")
+    thin: int | None = param(
+        None, "Iterations per draw in the first sampling round (default ``10 * n_nodes`` for "
+        "structure MCMC; ``max(2 d, d**2 // 2)`` for order and partition MCMC, whose moves cost "
+        "more and mix less as d grows: at d = 100 that is 5,000, and the default 1,000 draws "
+        "then take about 40 s on two cores); extension rounds double the sampling phase, and "
+        "the draws are then spread evenly over its latter half.", kind="int, optional")
+    start: str = param(
+        "greedy", "Each chain starts from the graph of required edges, hill-climbed to a local "
+        'maximum of the score with its own seed (``"greedy"``), or as is.',
+        kind='{"greedy", "empty"}', check=one_of("greedy", "empty"))
+    search_space: str = param(
+        "auto", "Candidate parents (see :mod:`causalpost.samplers._search_space`); ``\"auto\"`` "
+        f"is ``\"full\"`` while a node has at most {AUTO_FULL_SETS:,} parent sets and "
+        f"{MAX_CANDIDATES} candidate parents, else ``\"hybrid\"`` (PC skeleton plus the "
+        "strongest partial correlations; ``\"pcor\"`` past "
+        f"{AUTO_PCOR_NODES} continuous nodes). Order and partition MCMC take at most "
+        f"{MAX_LEVEL_CANDIDATES} candidates per node.",
+        kind='{"auto", "full", "pc", "best", "pcor", "hybrid"}')
+    max_candidates: int | None = param(
+        None, 'Cap on candidate parents per node for ``"pc"`` / ``"best"`` / ``"pcor"`` / '
+        '``"hybrid"``.', kind="int, optional")
+    expansions: int | str = param(
+        "auto", "Rounds of iterative search-space expansion (Kuipers, Suter & Moffa 2022) on a "
+        "restricted space: after a first-round pilot run, each node gains as candidates the "
+        "outside parents whose posterior share at the boundary "
+        "(:mod:`causalpost.samplers._boundary`) is at least ``boundary_tol`` (3 a round), and "
+        "the chains rerun, until the boundary mass is at most ``boundary_tol`` or nothing "
+        f'changes. ``"auto"``: up to {AUTO_EXPANSIONS} rounds; 0: none.',
+        kind='"auto" or int', check=_check_expansions)
+    boundary_tol: float = param(
+        0.01, "Largest posterior mass a node may keep just outside the search space; the "
+        'final value is ``diagnostics["boundary_mass"]``.', kind="float",
+        check=in_range(0, 1, "(]"))
+    disagreement_tol: float = param(
+        0.1, "Convergence target: the largest difference between two chains' marginals of one "
+        "edge (Rao-Blackwellised, exact given each state, for order and partition MCMC).",
+        kind="float")
+    rhat_target: float = param(
+        1.05, "Convergence target: split-R-hat of the log score at most this (>= 1).",
+        kind="float")
+    ess_target: float = param(
+        400, "Convergence target: effective sample size of the log score at least this.",
+        kind="float")
+    max_seconds: float = param(
+        600, "Budget of the fit: chains are extended in rounds until the three targets are met "
+        "or this many seconds have passed; then a "
+        ":class:`~causalpost.errors.ChainDisagreementWarning` names the edges the chains "
+        'disagree on and ``diagnostics["converged"]`` is False. A run cut by the budget is not '
+        "reproducible from its seed alone.", kind="float")
 
-    @property
-    def posterior_(self) -> Posterior:
-        """The fitted posterior."""
-        return check_fitted(self)
-
-    @property
-    def diagnostics_(self) -> dict:
-        """The fitted posterior's diagnostics."""
-        return self.posterior_.diagnostics
+    def _check_params(self) -> None:
+        super()._check_params()
+        self._targets()  # the targets and the chain plan are checked together
+        make_plan(self.n_draws, self._n_chains(), self.burn_in, self.thin, 1)
 
     # ---- hooks for subclasses ---------------------------------------------------------
 
@@ -91,28 +144,10 @@ class MCMCBase:
         return Targets(rhat=self.rhat_target, disagreement=self.disagreement_tol,
                        ess=self.ess_target, max_seconds=self.max_seconds).check()
 
-    def fit(self, data: Dataset):
+    def _fit(self, data: Dataset, begin: float) -> Posterior:
         """Run the chains on ``data`` until they converge or ``max_seconds`` is spent, and
-        collect their draws into ``posterior_``.
-
-        Raises
-        ------
-        CausalpostError
-            For bad options (e.g. ``max_seconds <= 0``, ``rhat_target < 1``).
-        GraphTooLargeError
-            When the score table would be too large (lower ``max_parents`` or
-            use ``search_space="hybrid"`` / ``"pc"`` / ``"best"``).
-
-        Warns
-        -----
-        ChainDisagreementWarning
-            When the budget ran out before the chains met the convergence targets.
-        """
-        begin = time.monotonic()
-        data = as_dataset(data)
+        collect their draws."""
         targets = self._targets()
-        if not 0 < self.boundary_tol <= 1:
-            raise CausalpostError(f"boundary_tol must be in (0, 1], got {self.boundary_tol}")
         deadline = begin + targets.max_seconds
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
@@ -151,9 +186,8 @@ class MCMCBase:
         if not diagnostics["converged"]:
             convergence_warning(diagnostics, problem.data.names, targets,
                                 diagnostics["seconds"], sampler=self.name)
-        self._posterior = make_posterior(problem, draws, None, rng, sampler=self.name,
-                                         diagnostics=diagnostics, parameters=self.parameters)
-        return self
+        return make_posterior(problem, draws, None, rng, sampler=self.name,
+                              diagnostics=diagnostics, parameters=self.parameters)
 
     def _run(self, problem, table, seeds, plan, targets, deadline, extend) -> RunResult:
         chains = self._make_chains(self._payload(problem, table), seeds)
@@ -216,8 +250,6 @@ class MCMCBase:
 
     def _start_kernel(self, problem: Problem, table: ScoreTable) -> StructureKernel | None:
         """A structure kernel for hill-climbing each chain's start (None for ``"empty"``)."""
-        if self.start not in ("greedy", "empty"):
-            raise CausalpostError(f"start must be 'greedy' or 'empty', got {self.start!r}")
         return StructureKernel(table, problem.required) if self.start == "greedy" else None
 
     def _n_chains(self) -> int:
@@ -229,16 +261,8 @@ class MCMCBase:
                          self._default_thin(n_nodes))
 
     def _anneal_power(self, problem: Problem) -> float:
-        """The starting power of annealed burn-in (1.0: none), checked."""
-        power = getattr(self, "anneal", None)
-        if power == "auto":
-            long_enough = self._plan(problem.data.n_nodes).burn_in >= ANNEAL_MIN_BURN_IN
-            return AUTO_ANNEAL if long_enough else 1.0
-        if power is None:
-            return 1.0
-        if not isinstance(power, int | float) or not 0 < power <= 1:
-            raise CausalpostError(f"anneal must be in (0, 1], 'auto' or None, got {power!r}")
-        return float(power)
+        """The starting power of annealed burn-in (1.0: none; see ``LevelMCMC``)."""
+        return 1.0
 
     def _restricted(self, problem: Problem) -> bool:
         return self._space(problem) != "full"
@@ -265,11 +289,9 @@ class MCMCBase:
     def _n_expansions(self, problem: Problem) -> int:
         """Rounds of search-space expansion: ``"auto"`` up to :data:`AUTO_EXPANSIONS` on a
         restricted space (none on the full one), or the number given."""
-        value = getattr(self, "expansions", 0)
+        value = self.expansions
         if value == "auto":
             return AUTO_EXPANSIONS if self._restricted(problem) else 0
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise CausalpostError(f"expansions must be 'auto' or an integer >= 0, got {value!r}")
         return value if self._restricted(problem) else 0
 
     def _pooled_draws(self, result: RunResult, plan: ChainPlan) -> np.ndarray:

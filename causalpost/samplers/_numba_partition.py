@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from causalpost.graphs import dag_levels, rank_of
 from causalpost.samplers._chains import Chain
 from causalpost.samplers._numba_common import (
     CAND,
@@ -323,10 +324,8 @@ class LevelChain(Chain):
 
     def start(self) -> None:
         from causalpost.samplers._numba_structure import climbed_adjacency
-        from causalpost.samplers.order_mcmc import _rank_of
-        from causalpost.samplers.partition_mcmc import dag_levels
 
-        to_level = dag_levels if self.partition else _rank_of
+        to_level = dag_levels if self.partition else rank_of
         if self.payload.climber is not None:
             level = to_level(climbed_adjacency(self.payload.climber, self.rng)[0])
         else:

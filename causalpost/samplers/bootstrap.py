@@ -31,31 +31,32 @@ search. JMLR 3, 507-554. https://doi.org/10.1162/153244303321897717
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
 from causalpost._causallearn import extend_pdag, run_ges, run_pc
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
-from causalpost.knowledge import BackgroundKnowledge
 from causalpost.parallel import run_tasks
 from causalpost.posterior import Posterior
-from causalpost.samplers._common import (
-    Problem,
-    as_dataset,
-    check_fitted,
-    make_posterior,
-    prepare_problem,
-)
-from causalpost.scores import GraphPrior
+from causalpost.samplers._base import Sampler, documented, in_range, integer, param
+from causalpost.samplers._common import Problem, make_posterior, prepare_problem
 
 __all__ = ["BootstrapGES", "BootstrapPC"]
 
 _MAX_TRIES = 10
 
 
-class _Bootstrap:
+def _check_test(name: str, value: Any) -> None:
+    if value not in (None, "fisherz", "chisq", "gsq"):
+        raise CausalpostError(f"unknown PC {name} {value!r}; use 'fisherz', 'chisq' or 'gsq'")
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
+class _Bootstrap(Sampler):
     """Shared driver: resample, learn a PDAG, extend it, collect the draws.
 
     Subclasses define ``_task(problem)``: the learner and its options, passed
@@ -64,32 +65,18 @@ class _Bootstrap:
 
     name = "bootstrap"
 
-    def _set(self, options: dict) -> None:
-        """Store the constructor's options unchanged (scikit-learn style)."""
-        for key, value in options.items():
-            if key not in ("self", "__class__"):
-                setattr(self, key, value)
-        self._posterior: Posterior | None = None
+    n_draws: int = param(100, "Number of bootstrap resamples (= draws).", kind="int",
+                         check=integer(1))
+    n_workers: int = param(
+        1, "Worker processes for the resamples. Each resample draws from its own generator "
+        "spawned from ``seed``, so the draws are the same for any number of workers.",
+        kind="int", check=integer(1))
+    scheduler: object = param(
+        None, 'Run the resamples on a Dask cluster (``"tcp://HOST:8786"``) instead; the same '
+        "draws as locally.", kind="str or dask.distributed.Client, optional")
 
-    @property
-    def posterior_(self) -> Posterior:
-        """The fitted posterior: ``n_draws`` equally weighted DAGs."""
-        return check_fitted(self)
-
-    def fit(self, data: Dataset) -> _Bootstrap:
-        """Run the learner on ``n_draws`` bootstrap resamples of ``data``.
-
-        Raises
-        ------
-        CausalpostError
-            For mixed data, ``n_draws < 1``, or a learner that fails on
-            ten resamples in a row.
-        """
-        data = as_dataset(data)
-        if not isinstance(self.n_draws, int | np.integer) or self.n_draws < 1:
-            raise CausalpostError(f"n_draws must be a positive integer, got {self.n_draws!r}")
-        if not isinstance(self.n_workers, int | np.integer) or self.n_workers < 1:
-            raise CausalpostError(f"n_workers must be a positive integer, got {self.n_workers!r}")
+    def _fit(self, data: Dataset, begin: float) -> Posterior:
+        """Run the learner on ``n_draws`` bootstrap resamples of ``data``."""
         if data.kind == "mixed":
             raise CausalpostError(f"{self.name} needs all-continuous or all-discrete data")
         if getattr(data, "is_interventional", False):
@@ -97,7 +84,6 @@ class _Bootstrap:
                 f"{self.name} (causal-learn's PC / GES) cannot use interventional rows; use a "
                 "Bayesian sampler (exact, mcmc, order, partition, gfn), or drop the "
                 "intervention column and the intervened rows")
-        self._validate()
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
         rng = np.random.default_rng(self.seed)
@@ -111,53 +97,35 @@ class _Bootstrap:
                             scheduler=self.scheduler, desc=self.name, quiet=self.quiet)
         for s, dag in enumerate(results):
             draws[s] = _cap_parents(dag, problem)
-        self._posterior = make_posterior(
-            problem, draws, None, rng, sampler=self.name, parameters=self.parameters,
-            diagnostics=self._diagnostics(),
-        )
-        return self
+        return make_posterior(problem, draws, None, rng, sampler=self.name,
+                              parameters=self.parameters, diagnostics=self._diagnostics())
 
-    def _validate(self) -> None:
-        """Check learner-specific options before any work."""
+    def _task(self, problem: Problem) -> tuple:
+        raise NotImplementedError  # pragma: no cover
 
     def _diagnostics(self) -> dict:
         return {"n_resamples": int(self.n_draws)}
 
 
+@documented
+@dataclass(kw_only=True, eq=False, repr=False)
 class BootstrapPC(_Bootstrap):
     """PC on bootstrap resamples, one random consistent DAG per resample.
 
-    Parameters
-    ----------
-    score, score_options, prior : optional
-        The Bayesian score whose conjugate parameter posterior (given the
-        full data) is attached to each draw, and which ranks parents when
-        ``max_parents`` caps them; default BGe / BDeu by data kind.
-    knowledge : BackgroundKnowledge, optional
-        Given to PC and enforced on every draw.
-    max_parents : int, optional
-    n_draws : int
-        Number of bootstrap resamples (= draws), default 100.
-    alpha : float
-        Significance level of PC's conditional-independence tests.
-    test : {"fisherz", "chisq", "gsq"}, optional
-        Default: Fisher's z for continuous data, G-squared for discrete.
-    seed : int or numpy.random.Generator, optional
-    quiet : bool
-        Silence the progress bar.
-    parameters : bool
-        Attach one conjugate parameter draw per DAG (default True).
-    n_workers : int
-        Worker processes for the resamples (default 1). Each resample draws
-        from its own generator spawned from ``seed``, so the draws are the
-        same for any number of workers.
-    scheduler : str or dask.distributed.Client, optional
-        Run the resamples on a Dask cluster (``"tcp://HOST:8786"``) instead;
-        the same draws as locally.
+    The Bayesian ``score`` (default BGe / BDeu by data kind) gives the conjugate
+    parameter posterior, given the full data, attached to each draw, and ranks
+    parents when ``max_parents`` caps them; ``knowledge`` is given to PC and
+    enforced on every draw.
 
     Attributes
     ----------
     posterior_ : Posterior
+
+    Raises
+    ------
+    CausalpostError
+        From ``fit``, for mixed or interventional data, or a learner that fails on ten
+        resamples in a row.
 
     Examples
     --------
@@ -174,46 +142,32 @@ class BootstrapPC(_Bootstrap):
 
     name = "bootstrap-pc"
 
-    def __init__(
-        self,
-        *,
-        score: str | None = None,
-        score_options: dict | None = None,
-        prior: GraphPrior | str | None = None,
-        knowledge: BackgroundKnowledge | None = None,
-        max_parents: int | None = None,
-        n_draws: int = 100,
-        alpha: float = 0.05,
-        test: str | None = None,
-        seed: int | np.random.Generator | None = None,
-        quiet: bool = False,
-        parameters: bool = True,
-        n_workers: int = 1,
-        scheduler: object = None,
-    ) -> None:
-        self._set(locals())
+    alpha: float = param(0.05, "Significance level of PC's conditional-independence tests.",
+                         kind="float", check=in_range(0, 1, "()"))
+    test: str | None = param(
+        None, "PC's test; default Fisher's z for continuous data, G-squared for discrete.",
+        kind='{"fisherz", "chisq", "gsq"}, optional', check=_check_test)
 
     def _task(self, problem: Problem) -> tuple:
         return ("pc", self.alpha, self.test)
-
-    def _validate(self) -> None:
-        if not 0 < self.alpha < 1:
-            raise CausalpostError(f"alpha must be in (0, 1), got {self.alpha}")
-        if self.test not in (None, "fisherz", "chisq", "gsq"):
-            raise CausalpostError(f"unknown PC test {self.test!r}; use 'fisherz', 'chisq' "
-                                  "or 'gsq'")
 
     def _diagnostics(self) -> dict:
         return {"n_resamples": int(self.n_draws), "alpha": float(self.alpha)}
 
 
+@documented
+@dataclass(kw_only=True, eq=False, repr=False)
 class BootstrapGES(_Bootstrap):
     """GES on bootstrap resamples, one random consistent DAG per resample.
 
     GES scores with BIC (continuous) or BDeu (discrete; its equivalent
-    sample size is ``score_options["ess"]`` when given). Other parameters as
-    :class:`BootstrapPC`, without ``alpha`` and ``test``; ``knowledge`` is
-    enforced on the draws only (causal-learn's GES takes none).
+    sample size is ``score_options["ess"]`` when given); ``knowledge`` is
+    enforced on the draws only (causal-learn's GES takes none). The Bayesian
+    ``score`` gives the parameter draws, as for :class:`BootstrapPC`.
+
+    Attributes
+    ----------
+    posterior_ : Posterior
 
     Examples
     --------
@@ -228,23 +182,6 @@ class BootstrapGES(_Bootstrap):
     """
 
     name = "bootstrap-ges"
-
-    def __init__(
-        self,
-        *,
-        score: str | None = None,
-        score_options: dict | None = None,
-        prior: GraphPrior | str | None = None,
-        knowledge: BackgroundKnowledge | None = None,
-        max_parents: int | None = None,
-        n_draws: int = 100,
-        seed: int | np.random.Generator | None = None,
-        quiet: bool = False,
-        parameters: bool = True,
-        n_workers: int = 1,
-        scheduler: object = None,
-    ) -> None:
-        self._set(locals())
 
     def _task(self, problem: Problem) -> tuple:
         ess = (self.score_options or {}).get("ess")

@@ -10,6 +10,7 @@ one draw of the parameters from their conjugate posterior per DAG.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
@@ -17,37 +18,32 @@ from scipy.special import logsumexp
 from causalpost.data import Dataset
 from causalpost.errors import GraphTooLargeError
 from causalpost.graphs import enumerate_parent_masks, masks_to_adjacency
-from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
-from causalpost.samplers._common import check_fitted, make_posterior, prepare_problem
-from causalpost.scores import GraphPrior, ScoreTable
+from causalpost.samplers._base import Sampler, documented
+from causalpost.samplers._common import make_posterior, prepare_problem
+from causalpost.scores import ScoreTable
 
 __all__ = ["ExactSampler", "MAX_EXACT_NODES", "exact_log_weights"]
 
 MAX_EXACT_NODES = 6
 
 
-class ExactSampler:
+@documented
+@dataclass(kw_only=True, eq=False, repr=False)
+class ExactSampler(Sampler):
     """Enumerate all DAGs and weigh each by its exact posterior probability.
 
-    Parameters
-    ----------
-    score : {"bge", "bdeu"}, optional
-        Default: BGe for continuous data, BDeu for discrete.
-    score_options : dict, optional
-        Hyperparameters of the score (e.g. ``{"standardize": False}``).
-    prior : GraphPrior or str, optional
-    knowledge : BackgroundKnowledge, optional
-    max_parents : int, optional
-    seed : int or numpy.random.Generator, optional
-        For the parameter draws.
-    parameters : bool
-        Attach one conjugate parameter draw per DAG (default True).
+    The ``seed`` drives only the parameter draws.
 
     Attributes
     ----------
     posterior_ : Posterior
         Every allowed DAG with its exact normalized log-weight.
+
+    Raises
+    ------
+    GraphTooLargeError
+        From ``fit``, with more than 6 nodes (use an MCMC sampler).
 
     Examples
     --------
@@ -62,42 +58,8 @@ class ExactSampler:
 
     name = "exact"
 
-    def __init__(
-        self,
-        *,
-        score: str | None = None,
-        score_options: dict | None = None,
-        prior: GraphPrior | str | None = None,
-        knowledge: BackgroundKnowledge | None = None,
-        max_parents: int | None = None,
-        seed: int | np.random.Generator | None = None,
-        parameters: bool = True,
-        quiet: bool = False,
-    ) -> None:
-        self.score = score
-        self.score_options = score_options
-        self.prior = prior
-        self.knowledge = knowledge
-        self.max_parents = max_parents
-        self.seed = seed
-        self.parameters = parameters
-        self.quiet = quiet
-        self._posterior: Posterior | None = None
-
-    @property
-    def posterior_(self) -> Posterior:
-        """The fitted posterior."""
-        return check_fitted(self)
-
-    def fit(self, data: Dataset) -> ExactSampler:
-        """Enumerate and weigh every DAG over the columns of ``data``.
-
-        Raises
-        ------
-        GraphTooLargeError
-            With more than 6 nodes (use an MCMC sampler).
-        """
-        begin = time.monotonic()
+    def _fit(self, data: Dataset, begin: float) -> Posterior:
+        """Enumerate and weigh every DAG over the columns of ``data``."""
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
         if problem.data.n_nodes > MAX_EXACT_NODES:
@@ -108,14 +70,13 @@ class ExactSampler:
             )
         masks, log_weights = exact_log_weights(problem.table())
         rng = np.random.default_rng(self.seed)
-        self._posterior = make_posterior(
+        return make_posterior(
             problem, masks_to_adjacency(masks), log_weights, rng, sampler=self.name,
             exact=True, parameters=self.parameters,
             diagnostics={"n_dags": int(masks.shape[0]), "converged": True,
                          "rhat_log_score": 1.0, "max_chain_disagreement": 0.0,
                          "ess_log_score": float("inf"), "seconds": time.monotonic() - begin},
         )
-        return self
 
 
 def exact_log_weights(table: ScoreTable) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +31,10 @@ from causalpost.data import Dataset
 from causalpost.errors import CausalpostError, GraphTooLargeError, NotFittedError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
-from causalpost.samplers._common import as_dataset, check_fitted, make_posterior, prepare_problem
+from causalpost.samplers._base import Sampler, documented, in_range, integer, one_of, param
+from causalpost.samplers._common import make_posterior, prepare_problem
 from causalpost.samplers.gflownet.env import DAGEnv
-from causalpost.samplers.gflownet.options import check_options
+from causalpost.samplers.gflownet.options import check_budget, check_device
 from causalpost.samplers.gflownet.policy import NodePolicy
 from causalpost.samplers.gflownet.trainer import TrainOptions, sample_actions, train
 from causalpost.scores import GraphPrior
@@ -43,75 +45,14 @@ FORMAT = "causalpost.gflownet/1"
 _SAMPLE_CHUNK = 4096
 
 
-class GFlowNetSampler:
+@documented
+@dataclass(kw_only=True, eq=False, repr=False)
+class GFlowNetSampler(Sampler):
     """Amortized sampler of DAGs trained as a GFlowNet (DAG-GFlowNet).
 
     Required edges are honoured by starting every trajectory from the graph
     of required edges; forbidden edges, tiers and ``max_parents`` by masking
     every action that would leave the score table. Every draw is acyclic.
-
-    Parameters
-    ----------
-    score, score_options, prior, knowledge, max_parents
-        As for :class:`~causalpost.samplers.exact.ExactSampler`.
-    n_draws : int
-        Graphs drawn by ``fit`` from the trained policy.
-    n_steps : int
-        Training iterations (one gradient step each), at most.
-    max_seconds : float or None
-        Training time budget in seconds (default 60: a 5-node fit ends within
-        about a minute on two cores); None trains until ``n_steps`` or the
-        plateau rule stops it.
-    patience : int or None
-        Steps per window of the plateau rule (see :mod:`.trainer`): after the
-        warm-up, a window whose mean loss does not improve on the best one by
-        5% (and by at least 0.001) multiplies the learning rate by
-        ``lr_decay``; the ``n_decays + 1``-th such window stops training.
-        None: no plateau rule.
-    loss_target : float
-        The posterior counts as ``converged`` when training stopped on the
-        plateau rule with a final loss (mean Huber detailed-balance loss of the
-        last window) at most this.
-    schedule : {"plateau", "budget"}
-        ``"plateau"``: exploration, tempering and learning-rate schedules in
-        steps, independent of the budget (the default); ``"budget"``: the first
-        implementation's schedules stretched over the budget, no plateau rule.
-    explore_steps : int
-        Steps over which the exploration rate falls from 1 to ``epsilon_min``.
-    temper_steps, temper_start : int, float
-        Reward tempering: the log-reward is multiplied by an exponent rising
-        linearly from ``temper_start`` to 1 over ``temper_steps`` steps (0: off).
-    lr_decay, n_decays : float, int
-        Learning-rate factor on each plateau, and how many plateaus decay it
-        before the next one stops training.
-    guide : float
-        Probability that an exploration step follows the reward-guided proposal
-        (an edge with probability proportional to ``R(G + e) / R(G)``, stop
-        proportional to 1) instead of the policy; 0 (default): never.
-    batch_size, n_envs, lr, epsilon_min, buffer_size : int or float
-        Replayed transitions per step, parallel exploring environments, Adam
-        learning rate, final exploration rate, replay-buffer capacity.
-    loss : {"huber", "squared"}
-    width, n_layers, n_heads : int
-        Size of the node-level transformer policy (width 32 and one layer are
-        as accurate per step as 64 / 2 at d = 5, at a third of the cost on a
-        CPU; ``benchmarks/RESULTS_gflownet.md``).
-    device : str
-        Torch device, e.g. ``"cpu"`` or ``"cuda"``.
-    n_threads : int, optional
-        Torch CPU threads during ``fit`` / ``sample`` (restored afterwards; not
-        thread-safe). Default 1: the policy is small, and on a busy 2-core
-        machine two threads made training about 30 times slower. None keeps
-        torch's own setting.
-    seed : int or numpy.random.Generator, optional
-    parameters : bool
-        Attach one conjugate parameter draw per graph.
-    quiet : bool
-        Silence the progress bar.
-    callback : callable, optional
-        Called as ``callback(step, sampler)`` every ``callback_every`` steps
-        during training (for training curves); its time is not counted.
-    callback_every : int
 
     Attributes
     ----------
@@ -152,83 +93,80 @@ class GFlowNetSampler:
 
     name = "gfn"
 
-    def __init__(
-        self,
-        *,
-        score: str | None = None,
-        score_options: dict | None = None,
-        prior: GraphPrior | str | None = None,
-        knowledge: BackgroundKnowledge | None = None,
-        max_parents: int | None = None,
-        n_draws: int = 1000,
-        n_steps: int = 100_000,
-        max_seconds: float | None = 60.0,
-        patience: int | None = 500,
-        loss_target: float = 0.1,
-        schedule: str = "plateau",
-        explore_steps: int = 500,
-        temper_steps: int = 0,
-        temper_start: float = 0.1,
-        lr_decay: float = 0.3,
-        n_decays: int = 3,
-        guide: float = 0.0,
-        batch_size: int = 128,
-        n_envs: int = 16,
-        lr: float = 1e-3,
-        epsilon_min: float = 0.1,
-        buffer_size: int = 100_000,
-        loss: str = "huber",
-        width: int = 32,
-        n_layers: int = 1,
-        n_heads: int = 4,
-        device: str = "cpu",
-        n_threads: int | None = 1,
-        seed: int | np.random.Generator | None = None,
-        parameters: bool = True,
-        quiet: bool = False,
-        callback: Callable[[int, GFlowNetSampler], None] | None = None,
-        callback_every: int = 0,
-    ) -> None:
-        self.score = score
-        self.score_options = score_options
-        self.prior = prior
-        self.knowledge = knowledge
-        self.max_parents = max_parents
-        self.n_draws = n_draws
-        self.n_steps = n_steps
-        self.max_seconds = max_seconds
-        self.patience = patience
-        self.loss_target = loss_target
-        self.schedule = schedule
-        self.explore_steps = explore_steps
-        self.temper_steps = temper_steps
-        self.temper_start = temper_start
-        self.lr_decay = lr_decay
-        self.n_decays = n_decays
-        self.guide = guide
-        self.batch_size = batch_size
-        self.n_envs = n_envs
-        self.lr = lr
-        self.epsilon_min = epsilon_min
-        self.buffer_size = buffer_size
-        self.loss = loss
-        self.width = width
-        self.n_layers = n_layers
-        self.n_heads = n_heads
-        self.device = device
-        self.n_threads = n_threads
-        self.seed = seed
-        self.parameters = parameters
-        self.quiet = quiet
-        self.callback = callback
-        self.callback_every = callback_every
-        self._posterior: Posterior | None = None
-        self._trained: dict | None = None
+    n_draws: int = param(1000, "Graphs drawn by ``fit`` from the trained policy.", kind="int",
+                         check=integer(1))
+    n_steps: int = param(100_000, "Training iterations (one gradient step each), at most.",
+                         kind="int", check=integer(1))
+    max_seconds: float | None = param(
+        60.0, "Training time budget in seconds (default 60: a 5-node fit ends within about a "
+        "minute on two cores); None trains until ``n_steps`` or the plateau rule stops it.",
+        kind="float or None", check=check_budget)
+    patience: int | None = param(
+        500, "Steps per window of the plateau rule (see :mod:`.trainer`): after the warm-up, "
+        "a window whose mean loss does not improve on the best one by 5% (and by at least "
+        "0.001) multiplies the learning rate by ``lr_decay``; the ``n_decays + 1``-th such "
+        "window stops training. None: no plateau rule.", kind="int or None",
+        check=integer(1, optional=True))
+    loss_target: float = param(
+        0.1, "The posterior counts as ``converged`` when training stopped on the plateau rule "
+        "with a final loss (mean Huber detailed-balance loss of the last window) at most this.",
+        kind="float", check=in_range(0, np.inf, noun="a number "))
+    schedule: str = param(
+        "plateau", '``"plateau"``: exploration, tempering and learning-rate schedules in steps, '
+        'independent of the budget; ``"budget"``: the first implementation\'s schedules '
+        "stretched over the budget, no plateau rule.", kind='{"plateau", "budget"}',
+        check=one_of("plateau", "budget"))
+    explore_steps: int = param(
+        500, "Steps over which the exploration rate falls from 1 to ``epsilon_min``.",
+        kind="int", check=integer(0))
+    temper_steps: int = param(
+        0, "Reward tempering: the log-reward is multiplied by an exponent rising linearly from "
+        "``temper_start`` to 1 over this many steps (0: off).", kind="int", check=integer(0))
+    temper_start: float = param(0.1, "The tempering exponent's start.", kind="float",
+                                check=in_range(0, 1, noun="a number "))
+    lr_decay: float = param(0.3, "Learning-rate factor on each plateau.", kind="float",
+                            check=in_range(0, 1, noun="a number "))
+    n_decays: int = param(3, "Plateaus that decay the learning rate before the next one "
+                          "stops training.", kind="int", check=integer(0))
+    guide: float = param(
+        0.0, "Probability that an exploration step follows the reward-guided proposal (an "
+        "edge with probability proportional to ``R(G + e) / R(G)``, stop proportional to 1) "
+        "instead of the policy; 0: never.", kind="float", check=in_range(0, 1, "[]"))
+    batch_size: int = param(128, "Replayed transitions per step.", kind="int", check=integer(1))
+    n_envs: int = param(16, "Parallel exploring environments.", kind="int", check=integer(1))
+    lr: float = param(1e-3, "Adam learning rate.", kind="float",
+                      check=in_range(0, np.inf, noun="a number "))
+    epsilon_min: float = param(0.1, "Final exploration rate.", kind="float",
+                               check=in_range(0, 1, "[]"))
+    buffer_size: int = param(100_000, "Replay-buffer capacity.", kind="int", check=integer(1))
+    loss: str = param("huber", "The detailed-balance loss.", kind='{"huber", "squared"}',
+                      check=one_of("huber", "squared"))
+    width: int = param(
+        32, "Width of the node-level transformer policy (width 32 and one layer are as "
+        "accurate per step as 64 / 2 at d = 5, at a third of the cost on a CPU; "
+        "``benchmarks/RESULTS_gflownet.md``).", kind="int", check=integer(1))
+    n_layers: int = param(1, "Transformer layers of the policy.", kind="int", check=integer(1))
+    n_heads: int = param(4, "Attention heads (``width`` a multiple of it).", kind="int",
+                         check=integer(1))
+    device: str = param('cpu', 'Torch device, e.g. ``"cpu"`` or ``"cuda"``.', kind="str",
+                        check=check_device)
+    n_threads: int | None = param(
+        1, "Torch CPU threads during ``fit`` / ``sample`` (restored afterwards; not "
+        "thread-safe). Default 1: the policy is small, and on a busy 2-core machine two "
+        "threads made training about 30 times slower. None keeps torch's own setting.",
+        kind="int, optional", check=integer(1, optional=True))
+    callback: Callable[[int, GFlowNetSampler], None] | None = param(
+        None, "Called as ``callback(step, sampler)`` every ``callback_every`` steps during "
+        "training (for training curves); its time is not counted.", kind="callable, optional")
+    callback_every: int = param(0, "Steps between callbacks.", kind="int")
 
-    @property
-    def posterior_(self) -> Posterior:
-        """The fitted posterior."""
-        return check_fitted(self)
+    _trained: dict | None = field(default=None, init=False, repr=False)
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.width % self.n_heads:
+            raise CausalpostError(f"width={self.width} must be a multiple of "
+                                  f"n_heads={self.n_heads}")
 
     @property
     def history_(self) -> dict:
@@ -245,21 +183,12 @@ class GFlowNetSampler:
         """The environment (with the score table after ``fit``)."""
         return self._require_trained()["env"]
 
-    def fit(self, data: Dataset) -> GFlowNetSampler:
-        """Train the policy on the score table of ``data`` and draw ``n_draws`` graphs.
-
-        Raises
-        ------
-        CausalpostError
-            For invalid options.
-        """
-        begin = time.monotonic()
-        data = as_dataset(data)
-        self._check_options()
+    def _fit(self, data: Dataset, begin: float) -> Posterior:
+        """Train the policy on the score table of ``data`` and draw ``n_draws`` graphs."""
         with _torch_threads(self.n_threads):
-            return self._fit(data, begin)
+            return self._train(data, begin)
 
-    def _fit(self, data: Dataset, begin: float) -> GFlowNetSampler:
+    def _train(self, data: Dataset, begin: float) -> Posterior:
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
                                   self.knowledge, self.max_parents)
         _check_table_size(problem)
@@ -292,10 +221,10 @@ class GFlowNetSampler:
         self._trained["history"] = history
         draws = self.sample(self.n_draws, seed=int(rng.integers(2**62)))
         diagnostics = self._diagnostics(history)
-        self._posterior = make_posterior(problem, draws, None, rng, sampler=self.name,
-                                         diagnostics=diagnostics, parameters=self.parameters)
-        self._posterior.diagnostics["seconds"] = time.monotonic() - begin
-        return self
+        posterior = make_posterior(problem, draws, None, rng, sampler=self.name,
+                                   diagnostics=diagnostics, parameters=self.parameters)
+        posterior.diagnostics["seconds"] = time.monotonic() - begin
+        return posterior
 
     def _diagnostics(self, history: dict) -> dict:
         """The training summary and the convergence keys every sampler reports."""
@@ -410,9 +339,6 @@ class GFlowNetSampler:
             raise NotFittedError(f"{type(self).__name__} is not trained yet; call fit(data) "
                                  "or load(path) first")
         return self._trained
-
-    def _check_options(self) -> None:
-        check_options(self)
 
 
 MAX_TABLE_SETS = 200_000  # parent sets over all nodes: seconds to score, not hours
