@@ -338,6 +338,7 @@ def _summary(posterior, top: int) -> dict:
     diagnostics = convergence_summary(posterior.diagnostics, posterior.n_draws)
     if not {"seconds", "train_seconds"} & set(posterior.diagnostics):
         diagnostics["seconds"] = None  # posterior files record no time: unknown, not 0
+    from causalpost.edges import consensus_edges, graph_differences
     from causalpost.transforms import describe_transforms
 
     return {
@@ -346,9 +347,11 @@ def _summary(posterior, top: int) -> dict:
         "diagnostics": diagnostics,
         "edge_probs": posterior.edge_prob_matrix.tolist(),
         "n_draws": posterior.n_draws,
+        "consensus_edges": [list(e) for e in consensus_edges(posterior)],
         "top_graphs": [
-            {"edges": [list(e) for e in g.edges(posterior.nodes)], "probability": g.probability}
-            for g in posterior.top_graphs(top)
+            {"edges": [list(e) for e in g.edges(posterior.nodes)], "probability": g.probability,
+             "added": [list(e) for e in diff.added], "removed": [list(e) for e in diff.removed]}
+            for g, diff in zip(posterior.top_graphs(top), graph_differences(posterior, top))
         ],
     }
 
@@ -378,32 +381,49 @@ def _cmd_show(args: argparse.Namespace) -> int:
         with np.printoptions(precision=3, suppress=True):
             print(posterior.edge_probs.round(3).to_string())
     else:
-        print(f"\nEdges by posterior probability (P >= {args.min_prob:g}; --matrix for all):")
-        probs = posterior.edge_prob_matrix
-        ranked = sorted(((probs[i, j], i, j) for i in range(len(probs))
-                         for j in range(len(probs)) if i != j and probs[i, j] >= args.min_prob),
-                        reverse=True)
-        width = max((len(posterior.nodes[i]) + len(posterior.nodes[j]) + 4
-                     for _, i, j in ranked), default=0)
-        for p, i, j in ranked:
-            edge = f"{posterior.nodes[i]} -> {posterior.nodes[j]}"
-            both = " (direction open)" if probs[j, i] >= 0.2 and p >= 0.2 else ""
-            print(f"  {edge:<{width}}  {p:.3f}{both}")
-        if not ranked:
-            print("  (none)")
-    print(f"\nTop {args.top} graphs:")
-    graphs = posterior.top_graphs(args.top)
+        _print_ranked_edges(posterior, args.min_prob)
+    _print_top_graphs(posterior, args.top)
+    return EXIT_OK
+
+
+def _print_ranked_edges(posterior, min_prob: float) -> None:
+    from causalpost.edges import DIRECTION_OPEN, direction_open
+
+    print(f"\nEdges by posterior probability (P >= {min_prob:g}; --matrix for all):")
+    probs = posterior.edge_prob_matrix
+    open_pairs = direction_open(probs)
+    ranked = sorted(((probs[i, j], i, j) for i in range(len(probs))
+                     for j in range(len(probs)) if i != j and probs[i, j] >= min_prob),
+                    reverse=True)
+    width = max((len(posterior.nodes[i]) + len(posterior.nodes[j]) + 4
+                 for _, i, j in ranked), default=0)
+    for p, i, j in ranked:
+        edge = f"{posterior.nodes[i]} -> {posterior.nodes[j]}"
+        both = " (direction open)" if open_pairs[i, j] else ""
+        print(f"  {edge:<{width}}  {p:.3f}{both}")
+    if not ranked:
+        print("  (none)")
+    if open_pairs.any():
+        print(f"  (direction open: both directions have P >= {DIRECTION_OPEN:g}; the data "
+              "do not settle which way)")
+
+
+def _print_top_graphs(posterior, top: int) -> None:
+    from causalpost.edges import consensus_edges, graph_differences, prefer_differences
+
+    print(f"\nTop {top} graphs:")
+    graphs = posterior.top_graphs(top)
     if not posterior.exact and graphs[0].probability * posterior.n_draws < 1.5:
         print(f"  (each of the {posterior.n_draws} draws is a different graph: none stands out; "
               "the edge probabilities above are the summary)")
-    first = set(graphs[0].edges(posterior.nodes))
+    if prefer_differences(posterior, [g.probability for g in graphs]):
+        consensus = consensus_edges(posterior)
+        shown = ", ".join(f"{a}->{b}" for a, b in consensus) or "(empty)"
+        print(f"  consensus (P > 0.5), {len(consensus)} edges: {shown}")
+        print("  each top graph as the edges it adds (+) to or removes (-) from the consensus:")
+        for diff in graph_differences(posterior, top):
+            print(f"  {diff.rank}. p={diff.probability:.4f}  {diff.text()}")
+        return
     for rank, graph in enumerate(graphs, start=1):
-        edges = list(graph.edges(posterior.nodes))
-        if rank > 1 and len(first) > 12:  # large graphs: what differs from graph 1
-            shown = ", ".join([*(f"+{a}->{b}" for a, b in edges if (a, b) not in first),
-                               *(f"-{a}->{b}" for a, b in sorted(first - set(edges)))])
-            print(f"  {rank}. p={graph.probability:.4f}  graph 1 with {shown}")
-            continue
-        shown = ", ".join(f"{a}->{b}" for a, b in edges) or "(empty)"
+        shown = ", ".join(f"{a}->{b}" for a, b in graph.edges(posterior.nodes)) or "(empty)"
         print(f"  {rank}. p={graph.probability:.4f}  {shown}")
-    return EXIT_OK

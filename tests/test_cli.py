@@ -22,7 +22,7 @@ def test_fit_then_show_json_gives_exact_edge_probs(tmp_path, csv_path, capsys):
     assert main(["show", str(out), "--json", "--top", "3"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert set(shown) == {"nodes", "transforms", "diagnostics", "edge_probs", "n_draws",
-                          "top_graphs"}
+                          "consensus_edges", "top_graphs"}
     direct = cp.fit(cp.load_csv(csv_path), seed=1)
     assert shown["nodes"] == list(direct.nodes)
     assert np.allclose(shown["edge_probs"], direct.edge_prob_matrix, atol=1e-12)

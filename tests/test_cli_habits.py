@@ -30,7 +30,8 @@ def test_show_ranks_edges_and_shows_diagnostics(fitted: Path, capsys) -> None:
     assert main(["show", str(fitted)]) == 0
     out = capsys.readouterr().out
     assert "diagnostics: converged True" in out
-    lines = [ln.strip() for ln in out.splitlines() if "->" in ln and "p=" not in ln]
+    ranked = out.split("Edges by posterior probability")[1].split("Top ")[0]
+    lines = [ln.strip() for ln in ranked.splitlines() if " -> " in ln]
     probs = [float(ln.split()[-1]) if ln[-1].isdigit() else float(ln.split()[-3])
              for ln in lines]
     assert probs == sorted(probs, reverse=True) and len(probs) >= 2
