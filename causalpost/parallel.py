@@ -21,15 +21,17 @@ with its index -- never a silently shorter result.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from tqdm.auto import tqdm
 
 from causalpost.errors import CausalpostError
 
-__all__ = ["add_arguments", "check_n_jobs", "run_tasks"]
+__all__ = ["TaskError", "TaskLostError", "add_arguments", "check_n_jobs", "connect",
+           "run_tasks"]
 
 
 def add_arguments(parser: Any) -> None:
@@ -60,6 +62,7 @@ def run_tasks(
     prefer: str = "processes",
     desc: str = "tasks",
     quiet: bool = True,
+    names: Sequence[str] | None = None,
 ) -> list[Any]:
     """``[fn(task, shared) for task in tasks]``, in parallel, results in task order.
 
@@ -69,7 +72,8 @@ def run_tasks(
         A top-level function ``fn(task, shared)`` (picklable for processes / Dask).
     tasks : sequence
     shared : object, optional
-        One large input every task reads; scattered once on a Dask cluster.
+        One large input every task reads; scattered once on a Dask cluster (pass a
+        ``distributed.Future`` from ``client.scatter`` to scatter it once for many calls).
     n_jobs : int, optional
         Local workers (-1: every core). 1 runs in this process.
     scheduler : str or dask.distributed.Client, optional
@@ -80,6 +84,8 @@ def run_tasks(
         Progress-bar label.
     quiet : bool
         No progress bar.
+    names : sequence of str, optional
+        What errors call each task (default ``"task i"``).
 
     Returns
     -------
@@ -88,7 +94,12 @@ def run_tasks(
     Raises
     ------
     CausalpostError
-        On bad options, a missing Dask install, or a task that failed (its index named).
+        On bad options, a missing Dask install or an unreachable scheduler.
+    TaskError
+        A task raised (the message names it).
+    TaskLostError
+        A task's worker died more often than the cluster retries it, or the cluster
+        failed (the message names the task when the cluster says which).
 
     Examples
     --------
@@ -96,6 +107,9 @@ def run_tasks(
     [1, 4, 9]
     """
     n_jobs = check_n_jobs(n_jobs)
+    labels = [f"task {i}" for i in range(len(tasks))] if names is None else list(names)
+    if len(labels) != len(tasks):
+        raise CausalpostError(f"{len(labels)} names for {len(tasks)} tasks")
     if prefer not in ("processes", "threads"):
         raise CausalpostError(f"prefer must be 'processes' or 'threads'; got {prefer!r}")
     bar = tqdm(total=len(tasks), desc=desc, disable=quiet, leave=False)
@@ -103,7 +117,7 @@ def run_tasks(
         if scheduler is None and n_jobs == 1:
             out = []
             for i, task in enumerate(tasks):
-                out.append(_call(fn, task, shared, i))
+                out.append(_call(fn, task, shared, labels[i]))
                 bar.update()
             return out
         import joblib
@@ -111,35 +125,95 @@ def run_tasks(
         with ExitStack() as stack:
             if scheduler is not None:
                 client = _client(scheduler, stack)
-                if shared is not None:  # once to every worker, not with every task
+                if shared is not None and not _is_future(shared):  # once to every worker
                     shared = client.scatter(shared, broadcast=True)
-                stack.enter_context(joblib.parallel_backend("dask"))
+                stack.enter_context(joblib.parallel_backend("dask", client=client))
                 parallel = joblib.Parallel(return_as="generator")
             else:
                 parallel = joblib.Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator")
             out = []
-            for result in parallel(joblib.delayed(_call)(fn, task, shared, i)
-                                   for i, task in enumerate(tasks)):
-                out.append(result)
-                bar.update()
+            try:
+                for result in parallel(joblib.delayed(_Named(i))(fn, task, shared, labels[i])
+                                       for i, task in enumerate(tasks)):
+                    out.append(result)
+                    bar.update()
+            except CausalpostError:
+                raise
+            except Exception as exc:  # a worker or the cluster failed, not the task's code
+                raise _lost(exc, labels, len(out), desc) from exc
         if len(out) != len(tasks):  # never a silently smaller result
-            raise CausalpostError(f"{len(tasks) - len(out)} of {len(tasks)} {desc} were lost")
+            raise TaskLostError(f"{len(tasks) - len(out)} of {len(tasks)} {desc} were lost")
         return out
     finally:
         bar.close()
 
 
 class TaskError(CausalpostError):
-    """A task raised; the message names its index."""
+    """A task raised; the message names it."""
 
 
-def _call(fn: Callable[..., Any], task: Any, shared: Any, index: int) -> Any:
+class TaskLostError(CausalpostError):
+    """A task was lost with its worker (or the cluster failed); the message names it."""
+
+
+class _Named:
+    """:func:`_call` under the name ``task-i``: joblib's Dask backend puts the first
+    function's name of a batch in the task key (``batch_of_task-3_1_calls-<uuid>``), so a
+    task lost with its worker can be named."""
+
+    def __init__(self, index: int) -> None:
+        self.__name__ = f"task-{index}"
+
+    def __call__(self, fn: Callable[..., Any], task: Any, shared: Any, label: str) -> Any:
+        return _call(fn, task, shared, label)
+
+
+def _call(fn: Callable[..., Any], task: Any, shared: Any, label: str) -> Any:
     try:
         return fn(task, shared)
     except CausalpostError:
         raise
     except Exception as exc:  # a worker's own failure: say which task was lost
-        raise TaskError(f"task {index} failed: {type(exc).__name__}: {exc}") from exc
+        raise TaskError(f"{label} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _lost(exc: Exception, labels: list[str], n_done: int, desc: str) -> TaskLostError:
+    """The error for a failure outside the tasks' code, naming the lost task when known."""
+    key = getattr(exc, "task", None) or getattr(exc, "key", None) or str(exc)
+    found = re.search(r"batch_of_task-(\d+)_(\d+)_calls", str(key))
+    if found:
+        first, n = int(found.group(1)), int(found.group(2))
+        which = labels[first] if n == 1 else f"{labels[first]} (and the {n - 1} after it)"
+        if type(exc).__name__ == "KilledWorker":
+            why = (f"the worker running it died, {exc.allowed_failures + 1} time(s) on "
+                   "different workers")
+        else:
+            why = f"{type(exc).__name__} (a worker holding its input may have died)"
+        return TaskLostError(f"{which} was lost: {why}; no partial result is kept")
+    return TaskLostError(f"{desc} stopped after {n_done} of {len(labels)} tasks: "
+                         f"{type(exc).__name__}: {exc}".rstrip(": "))
+
+
+def _is_future(value: Any) -> bool:
+    try:
+        from distributed import Future
+    except ImportError:
+        return False
+    return isinstance(value, Future)
+
+
+@contextmanager
+def connect(scheduler: Any) -> Iterator[Any]:
+    """A ``dask.distributed.Client`` for ``scheduler`` (an address, opened and closed here,
+    or a client, used as is), for several :func:`run_tasks` calls on one connection.
+
+    Raises
+    ------
+    CausalpostError
+        Without dask.distributed, for a bad address, or an unreachable scheduler.
+    """
+    with ExitStack() as stack:
+        yield _client(scheduler, stack)
 
 
 def _client(scheduler: Any, stack: ExitStack) -> Any:
@@ -154,6 +228,6 @@ def _client(scheduler: Any, stack: ExitStack) -> Any:
         raise CausalpostError(f"scheduler must be an address like 'tcp://HOST:8786' or a "
                               f"dask.distributed.Client; got {scheduler!r}")
     try:
-        return stack.enter_context(Client(scheduler, timeout="5s"))
+        return stack.enter_context(Client(scheduler, timeout="5s", set_as_default=False))
     except OSError as exc:
         raise CausalpostError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None

@@ -20,16 +20,32 @@ Each chain gets its own seed, spawned from the sampler's seed with
 :meth:`numpy.random.SeedSequence.spawn`, and chains advance in lockstep
 chunks whatever the number of worker threads: the results depend only on the
 seed, except where ``max_seconds`` cuts a run short.
+
+On a Dask cluster (``scheduler=``), the chains run as tasks through
+:func:`causalpost.parallel.run_tasks`: the chain with its payload (the score
+table's arrays) but without its records is scattered once to every worker as
+a *template*; each task takes one chain's state (:meth:`Chain.snapshot`: its
+generator's bit-generator state, iteration count, move counts and Markov
+state), advances it through the round's spans for at most
+:data:`SLICE_SECONDS`, and returns the new state and the new records, which
+the driver appends. A chain's trajectory depends only on its generator and the
+sequence of spans, not on where or in how many pieces it runs, so the draws
+are those of the threads, byte for byte. Convergence is checked between
+rounds on the driver. Short tasks keep Ctrl-C prompt; a task whose worker dies
+is rerun by Dask from the same state, or the run fails naming the chain.
 """
 
 from __future__ import annotations
 
+import copy
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -42,6 +58,8 @@ __all__ = ["Chain", "ChainPlan", "RunResult", "Targets", "annealed_chunks", "cha
 MIN_RECORDS = 1000  # records per chain the window holds (at least)
 CHUNK = 20_000  # iterations per kernel call: the latency of a signal or the budget
 MAX_ESS_TARGET = 100_000  # the chains keep about 4 * ess_target records
+_BASE_STATE = ("t", "every", "proposed", "accepted")
+SLICE_SECONDS = 5.0  # on a Dask cluster: a task's work (then one more span at most)
 
 
 @dataclass(frozen=True)
@@ -153,6 +171,45 @@ class Chain:
     def start(self) -> None:  # pragma: no cover - every chain type overrides it
         raise NotImplementedError
 
+    def snapshot(self, shared: set[str]) -> dict[str, Any]:
+        """Everything advancing the chain changes, records aside (copies): the generator's
+        bit-generator state, ``t``, ``every``, move counts and the Markov state -- the
+        attributes :meth:`start` set, i.e. those not in ``shared`` (the names of an
+        unstarted chain's attributes)."""
+        names = [*_BASE_STATE, *(k for k in vars(self) if k not in shared)]
+        out = {name: copy.deepcopy(getattr(self, name)) for name in names}
+        out["rng"] = copy.deepcopy(self.rng.bit_generator.state)
+        return out
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Set the state of :meth:`snapshot` (copied), generator included."""
+        state = copy.deepcopy(snapshot)
+        rng = state.pop("rng")
+        if self.rng.bit_generator.state["bit_generator"] != rng["bit_generator"]:
+            self.rng = np.random.Generator(getattr(np.random, rng["bit_generator"])())
+        self.rng.bit_generator.state = rng
+        for name, value in state.items():
+            setattr(self, name, value)
+
+    def template(self) -> Chain:
+        """An unstarted chain's shallow copy without records: what a remote task restores
+        a state into (the payload, e.g. the score table's arrays, is shared)."""
+        if self.t:
+            raise CausalpostError("a chain template is made before the chain starts")
+        other = copy.copy(self)
+        other.rng = np.random.default_rng(0)
+        other.rec_t, other.rec_score = self.rec_t[:0].copy(), self.rec_score[:0].copy()
+        other.rec_state = self.rec_state[:0].copy()
+        other.__dict__.pop("kernels", None)  # only the driver says what compiles
+        return other
+
+    def append(self, records: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """Append records ``(t, score, state)`` made elsewhere (see :meth:`snapshot`)."""
+        rec_t, rec_score, rec_state = records
+        self.rec_t = np.concatenate([self.rec_t, rec_t])
+        self.rec_score = np.concatenate([self.rec_score, rec_score])
+        self.rec_state = np.concatenate([self.rec_state, rec_state])
+
     def _advance(self, n_iter: int, beta: float, states: np.ndarray,
                  scores: np.ndarray) -> int:  # pragma: no cover
         """Run ``n_iter`` iterations from ``self.t``, recording where ``(t + 1) % every
@@ -242,6 +299,7 @@ def run_rounds(
     deadline: float | None = None,
     extend: bool = True,
     n_workers: int | None = None,
+    scheduler: Any = None,
     quiet: bool = False,
     label: str = "MCMC",
 ) -> RunResult:
@@ -265,8 +323,16 @@ def run_rounds(
         Run extension rounds (False: the first round only).
     n_workers : int, optional
         Threads (default ``min(n_chains, cpu_count)``); results do not depend on it.
+    scheduler : str or dask.distributed.Client, optional
+        Run the chains as tasks on this Dask cluster instead of in threads (same draws).
     quiet : bool
     label : str
+
+    Raises
+    ------
+    CausalpostError
+        For a bad ``n_workers`` or ``scheduler``; ``TaskLostError`` naming the chain whose
+        worker died more often than the cluster retries a task.
     """
     import os
 
@@ -282,14 +348,18 @@ def run_rounds(
     for chain in chains:
         chain.every = every
     history: list[dict] = []
-    runner = _Runner(chains, n_workers, deadline)
-    if not quiet and needs_compiling(chains[0].kernels):
+    stack = ExitStack()
+    if scheduler is None:
+        runner: _Runner | _DaskRunner = _Runner(chains, n_workers, deadline)
+    else:
+        runner = _DaskRunner(chains, scheduler, deadline, label, stack)
+    if not quiet and scheduler is None and needs_compiling(chains[0].kernels):
         print(f"{label}: compiling (first run only; numba caches the kernels on disk)",
               file=sys.stderr, flush=True)
-    with tqdm(total=n_chains * plan.n_iter, desc=label, disable=quiet, unit="it",
-              mininterval=0.5, dynamic_ncols=True) as bar:
+    with stack, tqdm(total=n_chains * plan.n_iter, desc=label, disable=quiet, unit="it",
+                     mininterval=0.5, dynamic_ncols=True) as bar:
         runner.bar = bar
-        runner.run(lambda c: c.start(), [])
+        runner.run(_start, [])
         runner.run(None, _first_spans(plan, anneal), at_least=1)  # some records, always
         window = (plan.burn_in, min(c.t for c in chains))
         first_done = window[1] >= plan.n_iter
@@ -323,6 +393,10 @@ def run_rounds(
                 bar.set_postfix_str(_postfix(diag), refresh=True)
                 break
     return RunResult(chains, window, n_rounds, first_done, time.monotonic() - begin, history)
+
+
+def _start(chain: Chain) -> None:
+    chain.start()
 
 
 def needs_compiling(kernels) -> bool:
@@ -403,6 +477,83 @@ class _Runner:
             pool.shutdown(wait=True)
         for future in futures:
             future.result()
+
+
+class _DaskRunner:
+    """Chains advanced as tasks on a Dask cluster (see the module docstring): the same
+    ``run`` as :class:`_Runner`, one task per chain and slice of a call's spans."""
+
+    def __init__(self, chains: list[Chain], scheduler: Any, deadline: float, label: str,
+                 stack: ExitStack) -> None:
+        from causalpost.parallel import connect
+
+        self.chains = chains
+        self.deadline = deadline
+        self.label = label
+        self.bar = None
+        self.shared_names = set(vars(chains[0]))  # an unstarted chain's: not its state
+        self.client = stack.enter_context(connect(scheduler))
+        self.template = self.client.scatter(_Template(chains[0].template(), self.shared_names),
+                                            broadcast=True)
+
+    def out_of_time(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def run(self, action, spans: list[tuple[int, float]], at_least: int = 0) -> None:
+        """As :meth:`_Runner.run`; ``action`` is None or :func:`_start`."""
+        from causalpost.parallel import run_tasks
+
+        pos = [0] * len(self.chains)
+        start = action is not None
+        while True:
+            todo = [i for i, p in enumerate(pos) if start or p < len(spans)]
+            if not todo or (not start and self.out_of_time()
+                            and all(pos[i] >= at_least for i in todo)):
+                return
+            seconds = self.deadline - time.monotonic()
+            tasks = [(self.chains[i].snapshot(self.shared_names), spans[pos[i]:],
+                      max(0, at_least - pos[i]), seconds, SLICE_SECONDS, start) for i in todo]
+            results = run_tasks(_advance_task, tasks, shared=self.template,
+                                scheduler=self.client, desc=f"{self.label} chains",
+                                names=[f"chain {i}" for i in todo])
+            for i, (state, records, n_done) in zip(todo, results):
+                self.chains[i].restore(state)
+                self.chains[i].append(records)
+                self.bar.update(sum(n for n, _ in spans[pos[i]:pos[i] + n_done]))
+                pos[i] += n_done
+            if start and not spans:
+                return
+            start = False
+
+
+@dataclass(frozen=True)
+class _Template:
+    """What every chain task shares (one object: ``scatter`` would split a tuple)."""
+
+    chain: Chain
+    shared_names: set[str]
+
+
+def _advance_task(task: tuple, shared: _Template):
+    """On a worker: a chain restored from its state, (started and) advanced through the
+    spans for about ``slice_seconds`` (at least one span) or until ``seconds`` (the budget
+    left) pass -- the first ``at_least`` spans whatever the time; returns its new state, its
+    new records and the number of spans run."""
+    state, spans, at_least, seconds, slice_seconds, start = task
+    shared_names = shared.shared_names
+    chain = copy.copy(shared.chain)
+    chain.restore(state)
+    begin = time.monotonic()
+    if start:
+        chain.start()
+    n_done = 0
+    for n_iter, beta in spans:
+        elapsed = time.monotonic() - begin
+        if n_done >= at_least and (elapsed >= seconds or (n_done and elapsed >= slice_seconds)):
+            break
+        chain.run(n_iter, beta)
+        n_done += 1
+    return chain.snapshot(shared_names), (chain.rec_t, chain.rec_score, chain.rec_state), n_done
 
 
 def evenly(n_have: int, n_want: int) -> np.ndarray:
