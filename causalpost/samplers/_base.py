@@ -133,14 +133,24 @@ def parameters_section(cls: type, indent: str = "") -> str:
 
 def documented(cls: T) -> T:
     """Write the declared parameters into ``cls.__doc__`` (before its Attributes /
-    Raises / References / Examples section)."""
+    Raises / References / Examples section), and the sections a family of samplers
+    shares (``_doc_sections``, numpydoc text without indentation) before its Examples."""
     doc = cls.__doc__ or ""
     match = _SECTION.search(doc)
+    indent = "    " if match is None else match.group(1)
+    shared = textwrap.indent(getattr(cls, "_doc_sections", "").strip(), indent)
+    head = parameters_section(cls, indent) + ("\n" + shared + "\n" if shared else "")
     if match is None:
-        cls.__doc__ = doc.rstrip() + "\n\n" + parameters_section(cls, "    ")
+        cls.__doc__ = doc.rstrip() + "\n\n" + head
+    elif match.group(2) == "Examples":
+        cls.__doc__ = doc[: match.start()] + head + "\n" + doc[match.start():]
     else:
-        section = parameters_section(cls, match.group(1)) + "\n"
-        cls.__doc__ = doc[: match.start()] + section + doc[match.start():]
+        examples = doc.find(f"{indent}Examples\n{indent}--------")
+        at = examples if examples >= 0 else len(doc)
+        section = parameters_section(cls, indent) + "\n"
+        tail = shared + "\n\n" if shared else ""
+        cls.__doc__ = (doc[: match.start()] + section + doc[match.start(): at] + tail
+                       + doc[at:])
     return cls
 
 

@@ -58,6 +58,27 @@ class MCMCBase(Sampler):
 
     name = "mcmc"
     label = "MCMC"
+    _doc_sections = """
+Attributes
+----------
+posterior_ : Posterior
+    Equal-weight draws; ``posterior_.diagnostics`` holds ``converged``,
+    ``rhat_log_score``, ``ess_log_score``, ``max_chain_disagreement``, ``seconds``,
+    ``draw_chain`` (the chain of each draw), acceptance rates, ``log_score_trace``
+    (n_chains, n_records) and the search space's ``boundary_mass``.
+
+Raises
+------
+GraphTooLargeError
+    From ``fit``, when the score table would be too large (lower ``max_parents`` or use
+    ``search_space="hybrid"`` / ``"pc"`` / ``"best"``), or for order and partition MCMC
+    when a node has more than 24 candidate parents.
+
+Warns
+-----
+ChainDisagreementWarning
+    From ``fit``, when the budget ran out before the chains met the convergence targets.
+"""
 
     n_draws: int = param(
         1000, "Total draws over all chains (each chain gives ``ceil(n_draws / n_chains)``).",

@@ -38,20 +38,6 @@ __all__ = ["OrderMCMC"]
 class OrderMCMC(LevelMCMC):
     """Order MCMC: samples DAGs through node orders (order-modular prior).
 
-    Attributes
-    ----------
-    posterior_ : Posterior
-
-    Raises
-    ------
-    GraphTooLargeError
-        From ``fit``, when a node has more than 24 candidate parents.
-
-    Warns
-    -----
-    ChainDisagreementWarning
-        When the budget ran out before the chains met the convergence targets.
-
     Examples
     --------
     >>> import numpy as np
@@ -60,8 +46,8 @@ class OrderMCMC(LevelMCMC):
     >>> x = rng.normal(size=200); y = x + 0.5 * rng.normal(size=200)
     >>> post = OrderMCMC(n_draws=100, n_chains=1, seed=0, quiet=True).fit(
     ...     from_numpy(np.c_[x, y], ["X", "Y"])).posterior_
-    >>> post.n_draws
-    100
+    >>> post.n_draws, post.info["sampler"]
+    (100, 'order')
     """
 
     name = "order"

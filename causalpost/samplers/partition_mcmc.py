@@ -42,30 +42,16 @@ __all__ = ["PartitionMCMC", "dag_levels"]  # dag_levels: now in causalpost.graph
 class PartitionMCMC(LevelMCMC):
     """Partition MCMC: samples the DAG posterior through ordered node partitions.
 
-    Attributes
-    ----------
-    posterior_ : Posterior
-
-    Raises
-    ------
-    GraphTooLargeError
-        From ``fit``, when a node has more than 24 candidate parents.
-
-    Warns
-    -----
-    ChainDisagreementWarning
-        When the budget ran out before the chains met the convergence targets.
-
     Examples
     --------
     >>> import numpy as np
     >>> from causalpost.data import from_numpy
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=200); y = x + 0.5 * rng.normal(size=200)
-    >>> post = PartitionMCMC(n_draws=100, n_chains=1, seed=0, quiet=True).fit(
-    ...     from_numpy(np.c_[x, y], ["X", "Y"])).posterior_
-    >>> post.n_draws
-    100
+    >>> sampler = PartitionMCMC(n_draws=100, n_chains=1, seed=0, quiet=True)
+    >>> diagnostics = sampler.fit(from_numpy(np.c_[x, y], ["X", "Y"])).diagnostics_
+    >>> diagnostics["edge_probs_rb"].shape  # Rao-Blackwellised edge marginals
+    (2, 2)
     """
 
     name = "partition"

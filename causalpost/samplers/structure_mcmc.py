@@ -42,25 +42,6 @@ __all__ = ["StructureMCMC"]
 class StructureMCMC(MCMCBase):
     """Structure MCMC: a Markov chain over DAGs moving one edge at a time.
 
-    Attributes
-    ----------
-    posterior_ : Posterior
-        Equal-weight draws; ``posterior_.diagnostics`` holds ``converged``,
-        ``rhat_log_score``, ``ess_log_score``, ``max_chain_disagreement``, ``seconds``,
-        ``draw_chain`` (the chain of each draw), acceptance rates and
-        ``log_score_trace`` (n_chains, n_records).
-
-    Raises
-    ------
-    GraphTooLargeError
-        From ``fit``, when the score table would be too large (lower ``max_parents`` or
-        use ``search_space="hybrid"`` / ``"pc"`` / ``"best"``).
-
-    Warns
-    -----
-    ChainDisagreementWarning
-        When the budget ran out before the chains met the convergence targets.
-
     Examples
     --------
     >>> import numpy as np
