@@ -11,6 +11,7 @@ import numpy as np
 
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError, GraphTooLargeError
+from causalpost.parallel import connect
 from causalpost.posterior import Posterior
 from causalpost.samplers._base import Sampler, in_range, integer, one_of, param
 from causalpost.samplers._boundary import boundary_shares, expand
@@ -52,6 +53,13 @@ def _check_expansions(name: str, value: Any) -> None:
         raise CausalpostError(f"{name} must be 'auto' or an integer >= 0, got {value!r}")
 
 
+def _check_scheduler(name: str, value: Any) -> None:
+    if value is not None and not (isinstance(value, str) and value) and not hasattr(
+            value, "scatter"):
+        raise CausalpostError(f"{name} must be an address like 'tcp://HOST:8786' or a "
+                              f"dask.distributed.Client, got {value!r}")
+
+
 @dataclass(kw_only=True, eq=False, repr=False)
 class MCMCBase(Sampler):
     """Parameters and ``fit`` shared by structure, order and partition MCMC."""
@@ -83,12 +91,22 @@ ChainDisagreementWarning
     n_draws: int = param(
         1000, "Total draws over all chains (each chain gives ``ceil(n_draws / n_chains)``).",
         kind="int")
-    n_chains: int = param(2, "Independent chains, run in parallel threads.", kind="int")
+    n_chains: int = param(
+        2, "Independent chains, run in parallel threads (or as tasks on a Dask cluster with "
+        "``scheduler``).", kind="int")
     n_workers: int | None = param(
         None, "Threads (default ``min(n_chains, cpu_count)``); results do not depend on it. "
         "The compiled kernels release the GIL, and nothing is spawned: no "
         '``if __name__ == "__main__":`` guard is needed.', kind="int, optional",
         check=integer(1, optional=True))
+    scheduler: object = param(
+        None, 'Run the chains as tasks on a Dask cluster (``"tcp://HOST:8786"`` or a '
+        "``dask.distributed.Client``; ``pip install -e \".[dask]\"``) instead of threads: the "
+        "score table is sent once to every worker, each chain's state (its generator's included) "
+        "travels with its tasks, and the draws are the same as in threads for the same seed. "
+        "The scheduler is reached before any work; a chain lost with its worker more often "
+        "than the cluster retries a task fails the fit naming the chain.",
+        kind="str or dask.distributed.Client, optional", check=_check_scheduler)
     burn_in: int | None = param(
         None, "Iterations discarded per chain (default: as many as the first sampling round).",
         kind="int, optional")
@@ -168,6 +186,12 @@ ChainDisagreementWarning
     def _fit(self, data: Dataset, begin: float) -> Posterior:
         """Run the chains on ``data`` until they converge or ``max_seconds`` is spent, and
         collect their draws."""
+        if self.scheduler is None:
+            return self._fit_chains(data, begin, None)
+        with connect(self.scheduler) as client:  # reached (or refused) before any work
+            return self._fit_chains(data, begin, client)
+
+    def _fit_chains(self, data: Dataset, begin: float, scheduler: Any) -> Posterior:
         targets = self._targets()
         deadline = begin + targets.max_seconds
         problem = prepare_problem(data, self.score, self.score_options, self.prior,
@@ -179,7 +203,8 @@ ChainDisagreementWarning
         for _ in range(self._n_expansions(problem)):
             if time.monotonic() >= deadline:
                 break
-            pilot = self._run(problem, table, seeds, plan, targets, deadline, extend=False)
+            pilot = self._run(problem, table, seeds, plan, targets, deadline, False,
+                              scheduler)
             pilot_draws = self._pooled_draws(pilot, plan)
             share = boundary_shares(problem, table.candidates, pilot_draws)
             if share.sum(axis=0).max(initial=0.0) <= self.boundary_tol:
@@ -192,7 +217,7 @@ ChainDisagreementWarning
             table = self._checked_table(problem, candidates, reuse=table)
             n_expansions += 1
         setup_seconds = time.monotonic() - begin
-        result = self._run(problem, table, seeds, plan, targets, deadline, extend=True)
+        result = self._run(problem, table, seeds, plan, targets, deadline, True, scheduler)
         draws, draw_chain, diagnostics = self._collect(result, plan, targets)
         cand = np.zeros((data.n_nodes,) * 2, dtype=np.uint8)
         for j, c in enumerate(table.candidates):
@@ -210,11 +235,13 @@ ChainDisagreementWarning
         return make_posterior(problem, draws, None, rng, sampler=self.name,
                               diagnostics=diagnostics, parameters=self.parameters)
 
-    def _run(self, problem, table, seeds, plan, targets, deadline, extend) -> RunResult:
+    def _run(self, problem, table, seeds, plan, targets, deadline, extend,
+             scheduler=None) -> RunResult:
         chains = self._make_chains(self._payload(problem, table), seeds)
         return run_rounds(chains, plan, targets, lambda c, w: window_check(c, w, targets),
                           anneal=self._anneal_power(problem), deadline=deadline, extend=extend,
-                          n_workers=self.n_workers, quiet=self.quiet, label=self.label)
+                          n_workers=self.n_workers, scheduler=scheduler, quiet=self.quiet,
+                          label=self.label)
 
     def _collect(self, result: RunResult, plan: ChainPlan, targets: Targets):
         """The draws (n_keep per chain, evenly spaced over the window), which chain each
