@@ -109,6 +109,9 @@ def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argp
                      help="skip the parameter draws (smaller files; no guard, plan or "
                           "quantitative audit then)")
     fit.add_argument("--n-chains", type=int, help="MCMC chains (run in parallel)")
+    fit.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                     help="MCMC chains / bootstrap resamples as tasks on a Dask cluster "
+                          "(pip install -e '.[dask]'); the same draws as here")
     fit.add_argument("--search-space", choices=["auto", *SEARCH_SPACES],
                      help="MCMC candidate parents (default auto: full while small, else hybrid)")
     fit.add_argument("--anneal", type=float,
@@ -187,7 +190,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     for flag, value, low in (("--burn-in", args.burn_in, 0), ("--thin", args.thin, 1)):
         if value is not None and value < low:
             raise CausalpostError(f"{flag} must be >= {low}; got {value}")
-    options = {"n_chains": args.n_chains, "n_steps": args.gfn_steps, "device": args.device,
+    options = {"n_chains": args.n_chains, "scheduler": args.scheduler,
+               "n_steps": args.gfn_steps, "device": args.device,
                "search_space": args.search_space, "anneal": args.anneal,
                "max_seconds": args.max_seconds, "rhat_target": args.rhat_target,
                "ess_target": args.ess_target, "disagreement_tol": args.disagreement_tol,
