@@ -17,6 +17,7 @@ import json
 import math
 import os
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,15 @@ from causalpost._io import check_input_file
 from causalpost.errors import CausalpostError
 from causalpost.graphs import is_acyclic
 
-__all__ = ["FORMAT", "MAX_BYTES", "read_posterior_file", "validate_posterior_arrays"]
+__all__ = ["FORMAT", "FORMATS_READ", "MAX_BYTES", "read_posterior_file",
+           "validate_posterior_arrays"]
 
-FORMAT = "causalpost.posterior/1"  # the header's "format"; Posterior.save writes it
+# the header's "format"; Posterior.save writes the newest. /2: the diagnostics are typed
+# (causalpost.diagnostics.Diagnostics; each declared value of its JSON type, checked on
+# load); /1 files hold the same layout and load the same way.
+FORMAT = "causalpost.posterior/2"
+FORMATS_READ = ("causalpost.posterior/1", FORMAT)
+_FAMILY = "causalpost.posterior/"
 MAX_BYTES = 2**30  # uncompressed bytes a posterior file may declare (1 GiB)
 MAX_MEMBERS = 10_000
 MAX_HEADER_CHARS = 10_000_000
@@ -125,7 +132,13 @@ def _parse_header(arrays: dict[str, np.ndarray], shown: str) -> dict[str, Any]:
         raise CausalpostError(f"{shown}: header JSON is nested too deeply") from None
     except ValueError as exc:
         raise CausalpostError(f"{shown}: header is not valid JSON ({exc})") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
+    if not isinstance(header, dict) or header.get("format") not in FORMATS_READ:
+        found = header.get("format") if isinstance(header, dict) else None
+        if isinstance(found, str) and found.startswith(_FAMILY):
+            raise CausalpostError(
+                f"{shown} is a causalpost posterior file of format {found!r}, written by a "
+                f"newer causalpost; this one reads {' and '.join(FORMATS_READ)}: upgrade "
+                "causalpost")
         raise CausalpostError(f"{shown} is not a causalpost posterior file")
     nodes = header.get("nodes")
     if not isinstance(nodes, list) or not nodes:
@@ -153,7 +166,7 @@ def validate_posterior_arrays(
     log_weights: np.ndarray,
     params: dict[str, np.ndarray],
     info: dict[str, Any],
-    diagnostics: dict[str, Any],
+    diagnostics: Mapping[str, Any],
     where: str = "posterior",
 ) -> None:
     """Raise ``CausalpostError`` unless the arrays form a valid posterior.

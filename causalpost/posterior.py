@@ -12,6 +12,7 @@ only numeric and string arrays plus a JSON header, read with
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,6 +23,7 @@ from scipy.special import logsumexp
 from causalpost import metrics
 from causalpost._io import atomic_path
 from causalpost._posterior_file import FORMAT, read_posterior_file, validate_posterior_arrays
+from causalpost.diagnostics import Diagnostics
 from causalpost.errors import CausalpostError
 
 __all__ = ["Posterior", "RankedGraph"]
@@ -54,8 +56,9 @@ class Posterior:
         enumeration (no Monte Carlo error).
     info : dict, optional
         JSON-ready description: kinds, levels, score, prior, knowledge, sampler.
-    diagnostics : dict, optional
-        Sampler diagnostics: JSON-ready values, or numpy arrays (saved as arrays).
+    diagnostics : Diagnostics or mapping, optional
+        Sampler diagnostics (:class:`~causalpost.diagnostics.Diagnostics`; a mapping is
+        converted): JSON-ready values, or numpy arrays (saved as arrays).
 
     Examples
     --------
@@ -77,7 +80,7 @@ class Posterior:
         *,
         exact: bool = False,
         info: dict[str, Any] | None = None,
-        diagnostics: dict[str, Any] | None = None,
+        diagnostics: Mapping[str, Any] | None = None,
     ) -> None:
         adjacency = np.asarray(adjacency)
         if adjacency.ndim != 3 or adjacency.shape[1] != adjacency.shape[2]:
@@ -102,7 +105,7 @@ class Posterior:
                 raise CausalpostError(f"parameter {key!r} must have a leading n_draws axis")
         self.exact = bool(exact)
         self.info = dict(info or {})
-        self.diagnostics = dict(diagnostics or {})
+        self.diagnostics = Diagnostics.from_mapping(diagnostics)
         for array in (self.adjacency, self.log_weights, *self.params.values()):
             array.setflags(write=False)
         self._unique: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -290,8 +293,10 @@ class Posterior:
         if "adjacency" not in arrays or "log_weights" not in arrays:
             raise CausalpostError(f"{shown} is not a causalpost posterior file (no draws)")
         params = {k[7:]: v for k, v in arrays.items() if k.startswith("param__")}
-        diagnostics = dict(header.get("diagnostics", {}))
-        diagnostics.update({k[6:]: v for k, v in arrays.items() if k.startswith("diag__")})
+        diagnostics = Diagnostics.from_mapping({
+            **header.get("diagnostics", {}),
+            **{k[6:]: v for k, v in arrays.items() if k.startswith("diag__")}})
+        diagnostics.check_types(shown)
         info = header.get("info", {})
         validate_posterior_arrays(header["nodes"], arrays["adjacency"], arrays["log_weights"],
                                   params, info, diagnostics, where=shown)

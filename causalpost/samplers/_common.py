@@ -4,7 +4,9 @@ conjugate parameters attached."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,7 +102,7 @@ def make_posterior(
     *,
     sampler: str,
     exact: bool = False,
-    diagnostics: dict | None = None,
+    diagnostics: Mapping[str, Any] | None = None,
     parameters: bool = True,
 ) -> Posterior:
     """Attach one conjugate parameter draw per graph and describe the run."""

@@ -39,6 +39,7 @@ import numpy as np
 
 from causalpost._causallearn import extend_pdag, run_ges, run_pc
 from causalpost.data import Dataset
+from causalpost.diagnostics import Diagnostics
 from causalpost.errors import CausalpostError
 from causalpost.parallel import run_tasks
 from causalpost.posterior import Posterior
@@ -103,8 +104,8 @@ class _Bootstrap(Sampler):
     def _task(self, problem: Problem) -> tuple:
         raise NotImplementedError  # pragma: no cover
 
-    def _diagnostics(self) -> dict:
-        return {"n_resamples": int(self.n_draws)}
+    def _diagnostics(self) -> Diagnostics:
+        return Diagnostics(n_resamples=int(self.n_draws))
 
 
 @documented
@@ -151,8 +152,8 @@ class BootstrapPC(_Bootstrap):
     def _task(self, problem: Problem) -> tuple:
         return ("pc", self.alpha, self.test)
 
-    def _diagnostics(self) -> dict:
-        return {"n_resamples": int(self.n_draws), "alpha": float(self.alpha)}
+    def _diagnostics(self) -> Diagnostics:
+        return Diagnostics(n_resamples=int(self.n_draws), alpha=float(self.alpha))
 
 
 @documented

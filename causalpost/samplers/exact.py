@@ -16,6 +16,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from causalpost.data import Dataset
+from causalpost.diagnostics import Diagnostics
 from causalpost.errors import GraphTooLargeError
 from causalpost.graphs import enumerate_parent_masks, masks_to_adjacency
 from causalpost.posterior import Posterior
@@ -73,9 +74,10 @@ class ExactSampler(Sampler):
         return make_posterior(
             problem, masks_to_adjacency(masks), log_weights, rng, sampler=self.name,
             exact=True, parameters=self.parameters,
-            diagnostics={"n_dags": int(masks.shape[0]), "converged": True,
-                         "rhat_log_score": 1.0, "max_chain_disagreement": 0.0,
-                         "ess_log_score": float("inf"), "seconds": time.monotonic() - begin},
+            diagnostics=Diagnostics(n_dags=int(masks.shape[0]), converged=True,
+                                    rhat_log_score=1.0, max_chain_disagreement=0.0,
+                                    ess_log_score=float("inf"),
+                                    seconds=time.monotonic() - begin),
         )
 
 

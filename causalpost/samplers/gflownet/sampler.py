@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from causalpost.data import Dataset
+from causalpost.diagnostics import Diagnostics
 from causalpost.errors import CausalpostError, GraphTooLargeError, NotFittedError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
@@ -223,10 +224,10 @@ class GFlowNetSampler(Sampler):
         diagnostics = self._diagnostics(history)
         posterior = make_posterior(problem, draws, None, rng, sampler=self.name,
                                    diagnostics=diagnostics, parameters=self.parameters)
-        posterior.diagnostics["seconds"] = time.monotonic() - begin
+        posterior.diagnostics = posterior.diagnostics.replace(seconds=time.monotonic() - begin)
         return posterior
 
-    def _diagnostics(self, history: dict) -> dict:
+    def _diagnostics(self, history: dict) -> Diagnostics:
         """The training summary and the convergence keys every sampler reports."""
         final = history["final_loss"]
         converged = (history["stop_reason"] == "plateau" and final is not None
@@ -234,12 +235,13 @@ class GFlowNetSampler(Sampler):
         targets = {"loss": self.loss_target, "n_steps": self.n_steps}
         if self.max_seconds is not None:
             targets["max_seconds"] = float(self.max_seconds)
-        return {"converged": bool(converged), "rhat_log_score": 1.0,
-                "max_chain_disagreement": 0.0, "ess_log_score": float(self.n_draws),
-                "n_steps": history["n_steps"], "train_seconds": history["train_seconds"],
-                "final_loss": final, "stop_reason": history["stop_reason"],
-                "n_lr_decays": history["n_decays"],
-                "reward_exponent": history["reward_exponent"], "targets": targets}
+        return Diagnostics.from_mapping({
+            "converged": bool(converged), "rhat_log_score": 1.0,
+            "max_chain_disagreement": 0.0, "ess_log_score": float(self.n_draws),
+            "n_steps": history["n_steps"], "train_seconds": history["train_seconds"],
+            "final_loss": final, "stop_reason": history["stop_reason"],
+            "n_lr_decays": history["n_decays"], "reward_exponent": history["reward_exponent"],
+            "targets": targets})  # final_loss kept when None (no full window yet)
 
     def sample(self, n_draws: int, seed: int | None = None) -> np.ndarray:
         """Draw DAGs from the trained policy in batched passes (no retraining).
