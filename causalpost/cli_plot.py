@@ -22,6 +22,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--cutoff", type=float, default=0.1,
                         help="hide edges below this probability (graph)")
     parser.add_argument("--top", type=int, default=6, help="number of graphs (top)")
+    parser.add_argument("--truth", metavar="CSV",
+                        help="a true graph to mark (edges: outlined cells; graph: missed true "
+                             "edges dashed); an edge list 'from,to' or a 0/1 adjacency matrix, "
+                             "as for `causalpost evaluate`")
     parser.set_defaults(handler=run)
     return parser
 
@@ -33,14 +37,22 @@ def run(args: argparse.Namespace) -> int:
     from causalpost.plot.drawing import FORMATS
     from causalpost.posterior import Posterior
 
-    out = check_output(args.out, "--out", [args.posterior])
+    out = check_output(args.out, "--out", [args.posterior, args.truth])
     if out.suffix.lower() not in FORMATS:
         raise CausalpostError(f"--out {args.out!r}: use one of {', '.join(FORMATS)}")
+    if args.truth and args.kind not in ("edges", "graph"):
+        raise CausalpostError(f"--truth marks the true graph on --kind edges or graph, not "
+                              f"{args.kind}")
     posterior = Posterior.load(args.posterior)
+    truth = None
+    if args.truth:
+        from causalpost.evaluate import read_truth
+
+        truth = read_truth(args.truth, posterior.nodes)
     if args.kind == "edges":
-        fig = plot.plot_edge_probs(posterior)
+        fig = plot.plot_edge_probs(posterior, truth=truth)
     elif args.kind == "graph":
-        fig = plot.plot_posterior_graph(posterior, cutoff=args.cutoff)
+        fig = plot.plot_posterior_graph(posterior, cutoff=args.cutoff, truth=truth)
     elif args.kind == "top":
         fig = plot.plot_top_graphs(posterior, k=args.top)
     else:

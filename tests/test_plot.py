@@ -149,7 +149,7 @@ def test_graph_width_and_opacity_grow_with_probability(exact5) -> None:
 @pytest.mark.parametrize("kind", ["graph", "top"])
 def test_arrows_end_outside_their_nodes_and_labels_do_not_overlap(post11, kind) -> None:
     fig = (plot.plot_posterior_graph(post11) if kind == "graph"
-           else plot.plot_top_graphs(post11, k=2))
+           else plot.plot_top_graphs(post11, k=2, as_differences=False))
     renderer = rendered(fig)
     for ax in fig.axes[:1]:
         nodes = node_markers(ax)

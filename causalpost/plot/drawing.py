@@ -30,14 +30,15 @@ if TYPE_CHECKING:
     from causalpost.posterior import Posterior
 
 __all__ = [
-    "ARROW", "FORMATS", "Layout", "NodeStyle", "choose_rad", "describe", "draw_edge",
-    "draw_nodes", "figure_axes", "fit_limits", "node_layout", "save_figure",
+    "ARROW", "FORMATS", "LARGE_GRAPH", "Layout", "NodeStyle", "choose_rad", "describe",
+    "draw_edge", "draw_nodes", "figure_axes", "fit_limits", "node_layout", "save_figure",
 ]
 
 Layout = str | Mapping[str, Sequence[float]] | None
 ARROW = "\u2192"
 FORMATS = (".png", ".svg", ".pdf")
 MIN_FONT = 6.0
+LARGE_GRAPH = 20  # above this many nodes: labels in boxes, Kamada-Kawai placement
 # marker half-extent relative to a circle's radius, for a similar visual weight
 _SHAPE_SCALE = {"o": 1.0, "s": 1.0, "D": 1.45}
 
@@ -104,8 +105,9 @@ def node_layout(
         Edge weights guiding a ``"spring"`` layout (e.g. edge probabilities).
     layout : {"circular", "spring", "kamada_kawai"} or mapping, optional
         Default: circular (clockwise from the top, in node order) up to 12
-        nodes, a spring layout with a fixed seed above. A mapping gives each
-        node's ``(x, y)`` directly.
+        nodes, a spring layout with a fixed seed up to :data:`LARGE_GRAPH`,
+        Kamada-Kawai above (it spreads 30+ nodes evenly enough for their
+        labels). A mapping gives each node's ``(x, y)`` directly.
 
     Returns
     -------
@@ -128,7 +130,8 @@ def node_layout(
         if missing:
             raise CausalpostError(f"layout has no position for node(s) {missing}")
         return {n: np.asarray(layout[n], dtype=np.float64).reshape(2) for n in nodes}
-    kind = layout or ("circular" if len(nodes) <= 12 else "spring")
+    kind = layout or ("circular" if len(nodes) <= 12 else
+                      "spring" if len(nodes) <= LARGE_GRAPH else "kamada_kawai")
     if kind == "circular":
         angles = np.pi / 2 - 2 * np.pi * np.arange(len(nodes)) / max(len(nodes), 1)
         return {n: np.array([np.cos(a), np.sin(a)]) for n, a in zip(nodes, angles)}
@@ -144,19 +147,41 @@ def node_layout(
         weights = weights + weights.T
         for i, j in zip(*np.nonzero(np.triu(weights, 1))):
             graph.add_edge(nodes[i], nodes[j], weight=float(weights[i, j]))
-    pos = nx.spring_layout(graph, seed=0) if kind == "spring" else nx.kamada_kawai_layout(graph)
+    if kind == "spring":
+        pos = nx.spring_layout(graph, seed=0)
+    else:
+        pos = nx.kamada_kawai_layout(graph, dist=_layout_distances(graph, nodes))
     return {n: np.asarray(pos[n], dtype=np.float64) for n in nodes}
 
 
+def _layout_distances(graph: Any, nodes: list[str]) -> dict[str, dict[str, float]]:
+    """Hop counts over the pairs adjacent with probability >= 0.1 (weights are
+    probabilities, not lengths); unconnected pairs one hop beyond the longest path,
+    so that components sit side by side instead of a million units apart."""
+    import networkx as nx
+
+    strong = nx.Graph()
+    strong.add_nodes_from(nodes)
+    strong.add_edges_from((a, b) for a, b, w in graph.edges(data="weight", default=1.0)
+                          if w >= 0.1)
+    hops = dict(nx.shortest_path_length(strong))
+    far = 1.0 + max((max(row.values()) for row in hops.values()), default=1)
+    return {a: {b: float(hops[a].get(b, far)) for b in nodes} for a in nodes}
+
+
 class NodeStyle(NamedTuple):
-    """A drawn node: marker shape ("o", "s", "D") and half-extent in points."""
+    """A drawn node: marker shape ("o", "s", "D", or "box": a label in a box) and
+    half-extent in points (for a box: half width, with ``height`` its half height)."""
 
     shape: str
     size: float
+    height: float = 0.0
 
     def boundary(self, direction: np.ndarray) -> float:
         """Distance in points from the centre to the outline along ``direction``."""
         c, s = np.abs(direction) / max(float(np.hypot(*direction)), 1e-12)
+        if self.shape == "box":
+            return min(self.size / max(c, 1e-12), self.height / max(s, 1e-12))
         if self.shape == "s":
             return self.size / max(c, s)
         if self.shape == "D":
@@ -297,7 +322,8 @@ def fit_limits(ax: Axes, xy: np.ndarray, radius: float = 20.0) -> None:
 
 def draw_edge(
     ax: Axes, pos: Mapping[str, np.ndarray], styles: Mapping[str, NodeStyle], source: str,
-    target: str, *, rad: float = 0.0, linewidth: float = 1.2, **style: Any,
+    target: str, *, rad: float = 0.0, linewidth: float = 1.2, arrowstyle: str = "-|>",
+    **style: Any,
 ) -> FancyArrowPatch:
     """An arrow from ``source`` to ``target`` ending on the markers' outlines.
 
@@ -309,7 +335,7 @@ def draw_edge(
     control = (start + end) / 2 + rad * np.array([chord[1], -chord[0]])
     shrink_a = styles[source].boundary(control - start) + 1.0 + linewidth / 2
     shrink_b = styles[target].boundary(end - control) + 1.0 + linewidth / 2
-    arrow = FancyArrowPatch(tuple(start), tuple(end), arrowstyle="-|>", shrinkA=shrink_a,
+    arrow = FancyArrowPatch(tuple(start), tuple(end), arrowstyle=arrowstyle, shrinkA=shrink_a,
                             shrinkB=shrink_b, connectionstyle=f"arc3,rad={rad}", zorder=2,
                             linewidth=linewidth, label=f"{source} {ARROW} {target}", **style)
     ax.add_patch(arrow)
