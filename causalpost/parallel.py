@@ -1,27 +1,36 @@
-"""Independent tasks on local workers or a Dask cluster, through joblib.
+"""Independent tasks on local workers (joblib) or a Dask cluster.
 
-The work causalpost parallelises is embarrassingly parallel (audit chunks of
-distinct graphs, simulated experiments per candidate, bootstrap resamples). The
-ecosystem's convention is ``n_jobs`` through joblib, with a distributed engine
-as a swap-in backend, so that is all this module does -- no home-made
-scheduler:
+The work causalpost parallelises is embarrassingly parallel (MCMC chains, audit
+chunks of distinct graphs, simulated experiments per candidate, bootstrap
+resamples). The ecosystem's convention is ``n_jobs`` through joblib, with a
+distributed engine as a swap-in, so that is all this module does -- no
+home-made scheduler:
 
 * ``n_jobs`` workers on this machine (joblib's ``loky`` processes, or
   threads for work that releases the GIL);
 * ``scheduler="tcp://HOST:8786"`` (or a ``dask.distributed.Client``): the same
-  tasks on a Dask cluster through joblib's ``dask`` backend (the optional
-  extra ``pip install -e ".[dask]"``). Large shared inputs are passed once as
-  ``shared`` and scattered to the workers, not shipped with every task.
+  tasks on a Dask cluster, as futures of that client (the optional extra
+  ``pip install -e ".[dask]"``). Not through joblib's ``dask`` backend: with
+  joblib 1.6 / distributed 2026.8 it handed the tasks submitted after a worker
+  had died the shared input's *future* instead of its value, and its task
+  keys do not say which task a lost worker took with it. A large input all
+  tasks read is passed once as ``shared`` and sent to the cluster once
+  (:func:`share`), not with every task.
 
 Results come back in task order, so a seeded computation gives the same
 answer whatever the number of workers; the progress bar counts finished
-tasks across all workers; a task that fails (a worker that dies) is reported
-with its index -- never a silently shorter result.
+tasks across all workers. A task that raises is reported by name (``"task
+i"``, or the caller's ``names``, e.g. ``"chain 3"``), and so is one whose
+worker died more often than the cluster reruns a task (Dask reschedules the
+tasks of a lost worker on the others, ``distributed.scheduler.allowed-failures``
+times, 3 by default) -- never a silently shorter result. On Ctrl-C or a
+failure the tasks not yet finished are cancelled (a running task finishes its
+own, short, work on its worker).
 """
 
 from __future__ import annotations
 
-import re
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -31,7 +40,7 @@ from tqdm.auto import tqdm
 from causalpost.errors import CausalpostError
 
 __all__ = ["TaskError", "TaskLostError", "add_arguments", "check_n_jobs", "connect",
-           "run_tasks"]
+           "run_tasks", "share"]
 
 
 def add_arguments(parser: Any) -> None:
@@ -72,8 +81,8 @@ def run_tasks(
         A top-level function ``fn(task, shared)`` (picklable for processes / Dask).
     tasks : sequence
     shared : object, optional
-        One large input every task reads; scattered once on a Dask cluster (pass a
-        ``distributed.Future`` from ``client.scatter`` to scatter it once for many calls).
+        One large input every task reads; sent once to a Dask cluster (pass the future
+        :func:`share` returns to send it once for many calls).
     n_jobs : int, optional
         Local workers (-1: every core). 1 runs in this process.
     scheduler : str or dask.distributed.Client, optional
@@ -114,7 +123,13 @@ def run_tasks(
         raise CausalpostError(f"prefer must be 'processes' or 'threads'; got {prefer!r}")
     bar = tqdm(total=len(tasks), desc=desc, disable=quiet, leave=False)
     try:
-        if scheduler is None and n_jobs == 1:
+        if scheduler is not None:
+            with ExitStack() as stack:
+                client = _client(scheduler, stack)
+                if shared is not None and not _is_future(shared):  # once, not per task
+                    shared = share(client, shared)
+                return _on_cluster(client, fn, tasks, shared, labels, bar)
+        if n_jobs == 1:
             out = []
             for i, task in enumerate(tasks):
                 out.append(_call(fn, task, shared, labels[i]))
@@ -122,25 +137,18 @@ def run_tasks(
             return out
         import joblib
 
-        with ExitStack() as stack:
-            if scheduler is not None:
-                client = _client(scheduler, stack)
-                if shared is not None and not _is_future(shared):  # once to every worker
-                    shared = client.scatter(shared, broadcast=True)
-                stack.enter_context(joblib.parallel_backend("dask", client=client))
-                parallel = joblib.Parallel(return_as="generator")
-            else:
-                parallel = joblib.Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator")
-            out = []
-            try:
-                for result in parallel(joblib.delayed(_Named(i))(fn, task, shared, labels[i])
-                                       for i, task in enumerate(tasks)):
-                    out.append(result)
-                    bar.update()
-            except CausalpostError:
-                raise
-            except Exception as exc:  # a worker or the cluster failed, not the task's code
-                raise _lost(exc, labels, len(out), desc) from exc
+        out = []
+        parallel = joblib.Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator")
+        try:
+            for result in parallel(joblib.delayed(_call)(fn, task, shared, labels[i])
+                                   for i, task in enumerate(tasks)):
+                out.append(result)
+                bar.update()
+        except CausalpostError:
+            raise
+        except Exception as exc:  # a worker process died (joblib cannot say which task)
+            raise TaskLostError(f"{desc} stopped after {len(out)} of {len(tasks)} tasks: a "
+                                f"local worker failed ({type(exc).__name__}: {exc})") from exc
         if len(out) != len(tasks):  # never a silently smaller result
             raise TaskLostError(f"{len(tasks) - len(out)} of {len(tasks)} {desc} were lost")
         return out
@@ -156,18 +164,6 @@ class TaskLostError(CausalpostError):
     """A task was lost with its worker (or the cluster failed); the message names it."""
 
 
-class _Named:
-    """:func:`_call` under the name ``task-i``: joblib's Dask backend puts the first
-    function's name of a batch in the task key (``batch_of_task-3_1_calls-<uuid>``), so a
-    task lost with its worker can be named."""
-
-    def __init__(self, index: int) -> None:
-        self.__name__ = f"task-{index}"
-
-    def __call__(self, fn: Callable[..., Any], task: Any, shared: Any, label: str) -> Any:
-        return _call(fn, task, shared, label)
-
-
 def _call(fn: Callable[..., Any], task: Any, shared: Any, label: str) -> Any:
     try:
         return fn(task, shared)
@@ -177,21 +173,56 @@ def _call(fn: Callable[..., Any], task: Any, shared: Any, label: str) -> Any:
         raise TaskError(f"{label} failed: {type(exc).__name__}: {exc}") from exc
 
 
-def _lost(exc: Exception, labels: list[str], n_done: int, desc: str) -> TaskLostError:
-    """The error for a failure outside the tasks' code, naming the lost task when known."""
-    key = getattr(exc, "task", None) or getattr(exc, "key", None) or str(exc)
-    found = re.search(r"batch_of_task-(\d+)_(\d+)_calls", str(key))
-    if found:
-        first, n = int(found.group(1)), int(found.group(2))
-        which = labels[first] if n == 1 else f"{labels[first]} (and the {n - 1} after it)"
-        if type(exc).__name__ == "KilledWorker":
-            why = (f"the worker running it died, {exc.allowed_failures + 1} time(s) on "
-                   "different workers")
-        else:
-            why = f"{type(exc).__name__} (a worker holding its input may have died)"
-        return TaskLostError(f"{which} was lost: {why}; no partial result is kept")
-    return TaskLostError(f"{desc} stopped after {n_done} of {len(labels)} tasks: "
-                         f"{type(exc).__name__}: {exc}".rstrip(": "))
+def _on_cluster(client: Any, fn: Callable[..., Any], tasks: Sequence[Any], shared: Any,
+                labels: list[str], bar: Any) -> list[Any]:
+    """The tasks as Dask futures, one key each, results in task order; on any failure or
+    Ctrl-C the futures left are cancelled."""
+    from distributed import as_completed
+
+    token = uuid.uuid4().hex
+    futures = [client.submit(_call, fn, task, shared, labels[i], pure=False,
+                             key=f"causalpost-{i}-{token}") for i, task in enumerate(tasks)]
+    index = {future.key: i for i, future in enumerate(futures)}
+    out: list[Any] = [None] * len(tasks)
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            i = index[future.key]
+            try:
+                out[i] = future.result()
+            except CausalpostError:
+                raise
+            except Exception as exc:  # not the task's code: its worker or the cluster
+                raise _lost(exc, labels[i]) from exc
+            bar.update()
+    except BaseException:
+        client.cancel(futures)
+        raise
+    return out
+
+
+def _lost(exc: Exception, label: str) -> TaskLostError:
+    """The error for a task lost outside its own code (a worker died, the cluster failed)."""
+    if type(exc).__name__ == "KilledWorker":
+        why = (f"the worker running it died, {exc.allowed_failures + 1} time(s) on "
+               "different workers")
+    else:
+        why = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    return TaskLostError(f"{label} was lost: {why}; no partial result is kept")
+
+
+def share(client: Any, value: Any) -> Any:
+    """``value`` on a Dask cluster, sent once, as a future the tasks of :func:`run_tasks`
+    take as ``shared``.
+
+    Not ``client.scatter``: scattered data has no recipe, and once Dask's memory manager
+    has dropped the extra copies, a worker that dies takes the last one with it and every
+    task that needs it is cancelled. A task that returns ``value`` is rerun instead.
+    """
+    return client.submit(_identity, value, pure=False)
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 def _is_future(value: Any) -> bool:

@@ -22,17 +22,18 @@ chunks whatever the number of worker threads: the results depend only on the
 seed, except where ``max_seconds`` cuts a run short.
 
 On a Dask cluster (``scheduler=``), the chains run as tasks through
-:func:`causalpost.parallel.run_tasks`: the chain with its payload (the score
-table's arrays) but without its records is scattered once to every worker as
-a *template*; each task takes one chain's state (:meth:`Chain.snapshot`: its
-generator's bit-generator state, iteration count, move counts and Markov
-state), advances it through the round's spans for at most
-:data:`SLICE_SECONDS`, and returns the new state and the new records, which
-the driver appends. A chain's trajectory depends only on its generator and the
-sequence of spans, not on where or in how many pieces it runs, so the draws
-are those of the threads, byte for byte. Convergence is checked between
-rounds on the driver. Short tasks keep Ctrl-C prompt; a task whose worker dies
-is rerun by Dask from the same state, or the run fails naming the chain.
+:func:`causalpost.parallel.run_tasks`: the unstarted chain with its payload
+(the score table's arrays) but without records is sent once to the cluster as
+a *template* (:func:`causalpost.parallel.share`); each task takes one chain's
+state (:meth:`Chain.snapshot`: its generator's bit-generator state, iteration
+count, move counts and Markov state), advances it through the round's spans
+for about :data:`SLICE_SECONDS`, and returns the new state and the new
+records, which the driver appends. A chain's trajectory depends only on its
+generator and the sequence of spans, not on where or in how many pieces it
+runs, so the draws are those of the threads, byte for byte. Convergence is
+checked between rounds on the driver. Short tasks keep Ctrl-C prompt; a task
+whose worker dies is rerun by Dask from the same state, or the fit fails
+naming the chain.
 """
 
 from __future__ import annotations
@@ -485,7 +486,7 @@ class _DaskRunner:
 
     def __init__(self, chains: list[Chain], scheduler: Any, deadline: float, label: str,
                  stack: ExitStack) -> None:
-        from causalpost.parallel import connect
+        from causalpost.parallel import connect, share
 
         self.chains = chains
         self.deadline = deadline
@@ -493,8 +494,7 @@ class _DaskRunner:
         self.bar = None
         self.shared_names = set(vars(chains[0]))  # an unstarted chain's: not its state
         self.client = stack.enter_context(connect(scheduler))
-        self.template = self.client.scatter(_Template(chains[0].template(), self.shared_names),
-                                            broadcast=True)
+        self.template = share(self.client, _Template(chains[0].template(), self.shared_names))
 
     def out_of_time(self) -> bool:
         return time.monotonic() >= self.deadline
@@ -528,7 +528,7 @@ class _DaskRunner:
 
 @dataclass(frozen=True)
 class _Template:
-    """What every chain task shares (one object: ``scatter`` would split a tuple)."""
+    """What every chain task shares."""
 
     chain: Chain
     shared_names: set[str]
