@@ -43,7 +43,7 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
                 or action.default == []
                 or "default" in text or isinstance(action, argparse._StoreConstAction)):
             return text
-        return super()._get_help_string(action)
+        return super()._get_help_string(action) or text
 
 
 def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argparse.ArgumentParser:
@@ -73,9 +73,9 @@ def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argp
     fit.add_argument("--score", choices=["bge", "bdeu"], help="default: by column kinds")
     fit.add_argument("--n-draws", type=int, help="draws for Monte Carlo samplers")
     fit.add_argument("--seed", type=int, default=0, help="random seed (same seed, same posterior)")
-    fit.add_argument("--no-standardize", action="store_true",
-                     help="BGe on raw columns instead of standardized ones (BGe standardizes "
-                          "each column by default; BDeu never does)")
+    fit.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=True,
+                     help="BGe: standardize each column (location and scale) before scoring; "
+                          "--no-standardize scores the raw columns (BDeu never standardizes)")
     fit.add_argument("--ess", type=float, help="BDeu equivalent sample size (default 1)")
     fit.add_argument("--prior", choices=["uniform", "erdos_renyi", "fair"], default="uniform",
                      help="graph prior: uniform over DAGs, Erdos-Renyi (one expected edge per "
@@ -183,7 +183,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         design_knowledge, design_note = args.design_constraints(args.design, data.names)
         knowledge = knowledge.merge(design_knowledge)
     score_options = {}
-    if args.no_standardize:
+    if not args.standardize:
         score_options["standardize"] = False
     if args.ess is not None:
         score_options["ess"] = args.ess
@@ -207,7 +207,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         from causalpost.api import check_memory
 
         check_memory(args.n_draws, data)
-    if args.save_sampler and not hasattr(sampler, "save"):
+    save = getattr(sampler, "save", None)  # only the GFlowNet can be saved
+    if args.save_sampler and save is None:
         raise CausalpostError("--save-sampler needs a sampler that can be saved (gfn)")
     if not args.json:  # before the work: how the columns were read, what the design imposes
         print(_columns_line(data))
@@ -215,11 +216,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
             print(design_note)
         sys.stdout.flush()
     posterior = sampler.fit(data).posterior_
-    if args.save_sampler:
+    if args.save_sampler and save is not None:
         from causalpost._io import atomic_path
 
         with atomic_path(args.save_sampler) as tmp:
-            sampler.save(tmp)
+            save(tmp)
     posterior.info.update(data_file=Path(args.data).name, seed=args.seed)  # provenance
     if logged:
         posterior.info["transforms"] = {"log": logged}

@@ -9,7 +9,7 @@ posterior figures (:mod:`causalpost.plot.drawing`); kinds are named by
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from matplotlib import colormaps
@@ -178,7 +178,7 @@ def plot_cid(
     nodes = list(dict.fromkeys([*decisions, *(n for e in edges for n in e), *utilities,
                                 *map(str, risk)]))
     pos = _layered_layout(nodes, edges) if layout is None else node_layout(nodes, None, layout)
-    clearance, arcs = 0.3 * _min_distance(pos), []
+    clearance, arcs = 0.3 * _min_distance(pos), cast(list[np.ndarray], [])
     rads = [choose_rad(pos, a, b, clearance, arcs) for a, b in edges]
     extent = np.concatenate([np.array(list(pos.values())), *arcs])
     span_x, span_y = np.ptp(extent, axis=0)
@@ -210,7 +210,7 @@ def _min_distance(pos: Mapping[str, np.ndarray]) -> float:
 
 
 def _cid_legend(ax: Axes) -> None:
-    marker = dict(linestyle="none", markeredgecolor="0.2", markersize=9)
+    marker: dict[str, Any] = {"linestyle": "none", "markeredgecolor": "0.2", "markersize": 9}
     handles = [Line2D([], [], marker="s", markerfacecolor="white", label="decision", **marker),
                Line2D([], [], marker="o", markerfacecolor="white", label="chance", **marker),
                Line2D([], [], marker="D", markerfacecolor="white", label="utility", **marker),

@@ -250,7 +250,7 @@ class AuditReport:
         lines.append(f"deciding row: {r['decision']} {r['kind']} on {r['node']}: "
                      f"p = {r['probability']:.3g} [{r['lo']:.3g}, {r['hi']:.3g}]"
                      + (", conservative flag" if r["conservative"] else ""))
-        hinge = (self.hinges.get(position) or [None])[0]
+        hinge = next(iter(self.hinges.get(position) or []), None)
         if hinge is None:
             lines.append("it hinges on no uncertain edge")
         else:

@@ -60,6 +60,7 @@ def test_log_changes_the_posterior_as_the_log_table_does(table, tmp_path):
     (["--log", "A,C", "--no-standardize"], None),
     (["--no-standardize"], "transforms: none (the columns as read)"),
     ([], "transforms: standardized (BGe)"),
+    (["--no-standardize", "--standardize"], "transforms: standardized (BGe)"),  # last wins
 ])
 def test_every_transform_is_stated(table, tmp_path, capsys, extra, line):
     csv, frame = table

@@ -27,6 +27,7 @@ from causalpost.plot.drawing import (
 )
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
 
     from causalpost.posterior import Posterior
@@ -54,7 +55,7 @@ def _check_truth(truth: np.ndarray | None, n_nodes: int) -> np.ndarray | None:
     return truth.astype(bool) & ~np.eye(n_nodes, dtype=bool)
 
 
-def _legend(fig: Figure, ax: Axes, handles: list, own_figure: bool) -> None:
+def _legend(fig: Figure, ax: Axes, handles: list[Artist], own_figure: bool) -> None:
     if not handles:
         return
     if own_figure:  # below the axes, out of the cells' way
@@ -147,9 +148,9 @@ def plot_edge_probs(
     return fig
 
 
-def _edge_marks(ax: Axes, probs: np.ndarray, truth: np.ndarray | None) -> list:
+def _edge_marks(ax: Axes, probs: np.ndarray, truth: np.ndarray | None) -> list[Artist]:
     """Direction-open triangles and true-edge outlines on the heatmap; legend handles."""
-    handles = []
+    handles: list[Artist] = []
     open_pairs = direction_open(probs)
     for i, j in zip(*np.nonzero(open_pairs)):
         ax.add_patch(Polygon([(j + 0.5, i - 0.5), (j + 0.5, i - 0.05), (j + 0.05, i - 0.5)],
@@ -225,7 +226,7 @@ def plot_posterior_graph(
         colour = to_rgba(OPEN_COLOUR, 0.3 + 0.7 * p) if open_pairs[i, j] else cmap(norm(p))
         draw_edge(ax, pos, styles, names[i], names[j], rad=0.18 if shown[j, i] else 0.0,
                   color=colour, linewidth=0.6 + 3.4 * p, mutation_scale=9 + 9 * p)
-    handles = []
+    handles: list[Artist] = []
     n_open = int((open_pairs & shown & shown.T).sum()) // 2
     if n_open:
         handles.append(Line2D([], [], color=OPEN_COLOUR, linewidth=2.5,

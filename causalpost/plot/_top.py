@@ -9,7 +9,7 @@ and only the edges it adds (+) or removes (-) -- as ``causalpost show`` does.
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from matplotlib.figure import Figure
 
@@ -56,7 +56,7 @@ def plot_graph_differences(posterior: Posterior, k: int = 6) -> Figure:
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(n_lines + 0.5, -1.2)
-    header = dict(fontsize=9, fontweight="bold", va="center")
+    header: dict[str, Any] = {"fontsize": 9, "fontweight": "bold", "va": "center"}
     ax.text(0.0, -0.6, "graph", **header)
     ax.text(0.09, -0.6, "P(graph)", **header)
     ax.text(0.19, -0.6, "edges added (+) to / removed (\u2212) from the consensus", **header)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 from matplotlib.colors import to_rgb
@@ -80,7 +80,7 @@ def figure_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, 
     """A new constrained-layout figure with one axes, or the given axes and its root figure."""
     if ax is not None:
         owner = ax.figure  # a SubFigure's own .figure is the root figure
-        return getattr(owner, "figure", None) or owner, ax
+        return cast(Figure, getattr(owner, "figure", None) or owner), ax
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
 
@@ -386,7 +386,8 @@ def choose_rad(
                  - 0.1 * abs(rad) * clearance)
         if score > best_score:
             best, best_score, best_points = rad, score, points
-    drawn.append(best_points)
+    if best_points is not None:
+        drawn.append(best_points)
     return best
 
 
