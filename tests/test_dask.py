@@ -17,7 +17,7 @@ import causalpost as cp
 import causalpost.parallel
 from causalpost.errors import CausalpostError
 from causalpost.parallel import run_tasks
-from causalpost.samplers import _chains
+from causalpost.samplers import _chains, _dask_chains
 from causalpost_cli import main
 from incentives import Design, audit, plan_experiments
 
@@ -54,7 +54,7 @@ def data() -> cp.Dataset:
 def test_partition_chains_on_the_cluster_match_the_threads(cluster, chain_data, tmp_path,
                                                             monkeypatch) -> None:
     monkeypatch.setattr(_chains, "CHUNK", 60)  # several spans a round ...
-    monkeypatch.setattr(_chains, "SLICE_SECONDS", 0.0)  # ... each span its own task
+    monkeypatch.setattr(_dask_chains, "SLICE_SECONDS", 0.0)  # ... each span its own task
     calls = []
     real = causalpost.parallel.run_tasks
 
