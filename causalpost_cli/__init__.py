@@ -14,9 +14,9 @@ terminated.
 
 Examples
 --------
->>> parser = build_parser()
->>> sorted(parser._subparsers._group_actions[0].choices)[:4]
-['audit', 'demo', 'evaluate', 'fit']
+>>> args = build_parser().parse_args(["audit", "design.json", "--posterior", "post.npz"])
+>>> args.handler.__module__, args.threshold
+('incentives.cli_audit', 0.05)
 """
 
 from __future__ import annotations
