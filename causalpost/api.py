@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import inspect
 import os
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from causalpost.data import Dataset, from_pandas
+from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
 from causalpost.samplers import get_sampler
+from causalpost.samplers._base import Sampler
+from causalpost.samplers._common import as_dataset, prepare_problem
 from causalpost.scores import GraphPrior, ScoreTable
 
 __all__ = ["AUTO_EXACT_NODES", "AUTO_MCMC", "check_memory", "fit", "make_sampler", "score_table",
@@ -38,18 +41,18 @@ def resolve_sampler(sampler: str, n_nodes: int) -> str:
 
 
 def fit(
-    data: Dataset,
+    data: Dataset | pd.DataFrame,
     *,
     sampler: str = "auto",
     score: str | None = None,
-    score_options: dict | None = None,
+    score_options: dict[str, Any] | None = None,
     prior: GraphPrior | str | None = None,
     knowledge: BackgroundKnowledge | None = None,
     max_parents: int | None = None,
     n_draws: int | None = None,
     seed: int | np.random.Generator | None = None,
     quiet: bool = False,
-    **sampler_options,
+    **sampler_options: Any,
 ) -> Posterior:
     """Learn a posterior over DAGs and their parameters from a data table.
 
@@ -92,13 +95,8 @@ def fit(
     >>> bool(post.edge_probs.loc["X", "Y"] + post.edge_probs.loc["Y", "X"] > 0.99)
     True
     """
-    if isinstance(data, pd.DataFrame):
-        data = from_pandas(data)
-    if not isinstance(data, Dataset):
-        raise CausalpostError(f"expected a causalpost Dataset or a pandas DataFrame, got "
-                              f"{type(data).__name__}; use causalpost.load_csv or "
-                              "causalpost.from_numpy")
-    if sampler != "exact" and isinstance(data, Dataset):
+    data = as_dataset(data)  # the samplers' one conversion step, before any work
+    if sampler != "exact":
         check_memory(n_draws, data)
     sampler_obj = make_sampler(
         sampler, n_nodes=data.n_nodes, score=score,
@@ -111,7 +109,7 @@ def score_table(
     data: Dataset | pd.DataFrame,
     *,
     score: str | None = None,
-    score_options: dict | None = None,
+    score_options: dict[str, Any] | None = None,
     prior: GraphPrior | str | None = None,
     knowledge: BackgroundKnowledge | None = None,
     max_parents: int | None = None,
@@ -153,8 +151,6 @@ def score_table(
     >>> dag_modular_edge_probs(table).sum().round(6)
     np.float64(1.0)
     """
-    from causalpost.samplers._common import prepare_problem
-
     problem = prepare_problem(data, score, score_options, prior, knowledge, max_parents)
     return problem.table(candidates)
 
@@ -164,8 +160,8 @@ def make_sampler(
     *,
     n_draws: int | None = None,
     n_nodes: int | None = None,
-    **options,
-):
+    **options: Any,
+) -> Sampler:
     """An unfitted sampler by name, with its options checked (what :func:`fit` uses).
 
     Use it to keep the sampler object, e.g. to save a trained GFlowNet.
@@ -218,7 +214,7 @@ def make_sampler(
     return cls(**options)
 
 
-def _check_targets(options: dict) -> None:
+def _check_targets(options: dict[str, Any]) -> None:
     from causalpost.samplers._chains import Targets
 
     names = {"rhat_target": "rhat", "disagreement_tol": "disagreement", "ess_target": "ess",

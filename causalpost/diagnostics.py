@@ -12,7 +12,7 @@ keys no field declares (a new sampler's) are kept in :attr:`Diagnostics.extra`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -22,7 +22,7 @@ from causalpost.errors import CausalpostError
 
 __all__ = ["Diagnostics"]
 
-_JSON_CHECKS = {
+_JSON_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "bool": (lambda v: isinstance(v, bool | np.bool_), "true or false"),
     "number": (lambda v: not isinstance(v, bool) and isinstance(v, int | float | np.number),
                "a number"),

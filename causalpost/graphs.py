@@ -179,7 +179,8 @@ def _acyclic_dense(adjacency: np.ndarray) -> np.ndarray:
         if not sources.any():
             break
         remaining &= ~sources
-    return ~remaining.any(axis=1)
+    acyclic: np.ndarray = np.asarray(~remaining.any(axis=1))
+    return acyclic
 
 
 def _acyclic_masks(masks: np.ndarray) -> np.ndarray:

@@ -53,7 +53,7 @@ class BackgroundKnowledge:
         tiers: str | None = None,
     ) -> BackgroundKnowledge:
         """Parse the command-line form: edges ``"A:B"``, tiers ``"A,B;C,D"``."""
-        tier_list = ()
+        tier_list: tuple[tuple[str, ...], ...] = ()
         if tiers:
             tier_list = tuple(
                 tuple(n.strip() for n in layer.split(",") if n.strip())

@@ -12,9 +12,9 @@ only numeric and string arrays plus a JSON header, read with
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,9 @@ from causalpost._io import atomic_path
 from causalpost._posterior_file import FORMAT, read_posterior_file, validate_posterior_arrays
 from causalpost.diagnostics import Diagnostics
 from causalpost.errors import CausalpostError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Posterior", "RankedGraph"]
 
@@ -73,7 +76,7 @@ class Posterior:
 
     def __init__(
         self,
-        nodes,
+        nodes: Iterable[str],
         adjacency: np.ndarray,
         log_weights: np.ndarray | None = None,
         params: dict[str, np.ndarray] | None = None,
@@ -131,12 +134,14 @@ class Posterior:
     @property
     def weights(self) -> np.ndarray:
         """Normalized weights, shape (n_draws,)."""
-        return np.exp(self.log_weights)
+        weights: np.ndarray = np.exp(self.log_weights)
+        return weights
 
     @property
     def edge_prob_matrix(self) -> np.ndarray:
         """Posterior edge probabilities as a plain array, shape (n_nodes, n_nodes)."""
-        return np.einsum("s,sij->ij", self.weights, self.adjacency)
+        probs: np.ndarray = np.einsum("s,sij->ij", self.weights, self.adjacency)
+        return probs
 
     @property
     def edge_probs(self) -> pd.DataFrame:
@@ -194,7 +199,7 @@ class Posterior:
         """Area under the ROC curve of the edge marginals for a true graph's edges."""
         return metrics.edge_auroc(self.edge_prob_matrix, true_adjacency)
 
-    def to_networkx(self, i: int = 0):
+    def to_networkx(self, i: int = 0) -> nx.DiGraph:
         """Draw ``i`` as a ``networkx.DiGraph`` with node names (and weights if continuous)."""
         import networkx as nx
 
@@ -208,7 +213,7 @@ class Posterior:
             graph.add_edge(self.nodes[a], self.nodes[b], **attrs)
         return graph
 
-    def to_pgmpy(self, i: int = 0):
+    def to_pgmpy(self, i: int = 0) -> Any:
         """Draw ``i`` with its parameters as a pgmpy Bayesian network.
 
         Returns a ``DiscreteBayesianNetwork`` with ``TabularCPD`` s for discrete
@@ -219,19 +224,19 @@ class Posterior:
         self._check_draw(i)
         return _pgmpy.to_pgmpy(self, i)
 
-    def plot_edges(self, **kwargs) -> Any:
+    def plot_edges(self, **kwargs: Any) -> Any:
         """Heatmap of the edge probabilities; see :func:`causalpost.plot.plot_edge_probs`."""
         from causalpost.plot import plot_edge_probs
 
         return plot_edge_probs(self, **kwargs)
 
-    def plot_graph(self, **kwargs) -> Any:
+    def plot_graph(self, **kwargs: Any) -> Any:
         """The posterior as one graph; see :func:`causalpost.plot.plot_posterior_graph`."""
         from causalpost.plot import plot_posterior_graph
 
         return plot_posterior_graph(self, **kwargs)
 
-    def plot_top(self, k: int = 6, **kwargs) -> Any:
+    def plot_top(self, k: int = 6, **kwargs: Any) -> Any:
         """The ``k`` most probable graphs; see :func:`causalpost.plot.plot_top_graphs`."""
         from causalpost.plot import plot_top_graphs
 
@@ -249,7 +254,7 @@ class Posterior:
         in memory only), so the same seed and options give byte-identical files.
         """
         path = Path(path)
-        arrays = {"adjacency": self.adjacency, "log_weights": self.log_weights}
+        arrays: dict[str, Any] = {"adjacency": self.adjacency, "log_weights": self.log_weights}
         arrays.update({f"param__{k}": v for k, v in self.params.items()})
         diag_json = {}
         for key, value in self.diagnostics.items():
@@ -310,7 +315,7 @@ def _is_wall_clock(key: str) -> bool:
     return key == "seconds" or (key.endswith("_seconds") and not key.startswith("max_"))
 
 
-def _json_default(value):
+def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):

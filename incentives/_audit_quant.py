@@ -56,11 +56,11 @@ def _params(post: Posterior, s: int, cid: CID, design: Design) -> LinearGaussian
     for u in cid.utilities:
         parents = cid.parents(u)
         if u in index:
-            b = np.array([w[index[p], index[u]] if p in index else 1.0 for p in parents])
+            coef = np.array([w[index[p], index[u]] if p in index else 1.0 for p in parents])
             c = float(post.params["intercept"][s, index[u]])
         else:
-            b, c = np.ones(len(parents)), 0.0
-        utilities[u] = Quadratic.make(parents, -np.outer(b, b), -2 * c * b, -c * c)
+            coef, c = np.ones(len(parents)), 0.0
+        utilities[u] = Quadratic.make(parents, -np.outer(coef, coef), -2 * c * coef, -c * c)
     chance = [v for v in cid.chance if v in index]
     return LinearGaussianParams(
         weights,

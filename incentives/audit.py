@@ -270,7 +270,7 @@ def audit(
                     for rank in np.unique(witness[witness >= 0])}
     witness_edges = {rank: tuple(cid.edges) for rank, cid in witness_cids.items()}
     explained = np.flatnonzero(table["protected"].to_numpy())
-    hinges = hinge_edges(graphs[kept], cond, admits, names, explained)
+    hinges = hinge_edges(graphs[kept], cond, admits, names, explained.tolist())
     paths = {}
     for r in explained:
         if witness[r] >= 0:

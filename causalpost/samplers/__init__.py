@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from causalpost.errors import CausalpostError
+from causalpost.samplers._base import Sampler
 
 __all__ = ["SAMPLERS", "get_sampler"]
 
@@ -20,9 +21,10 @@ SAMPLERS: dict[str, tuple[str, str]] = {
 }
 
 
-def get_sampler(name: str) -> type:
+def get_sampler(name: str) -> type[Sampler]:
     """The sampler class registered under ``name``."""
     if name not in SAMPLERS:
         raise CausalpostError(f"unknown sampler {name!r}; choose from {sorted(SAMPLERS)}")
     module, cls = SAMPLERS[name]
-    return getattr(import_module(module), cls)
+    found: type[Sampler] = getattr(import_module(module), cls)
+    return found

@@ -16,6 +16,7 @@ from causalpost.errors import CausalpostError, NotFittedError
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
 from causalpost.scores import GraphPrior, ScoreTable, build_score_table, make_score
+from causalpost.scores.table import BoundScore
 
 __all__ = ["Problem", "as_dataset", "check_fitted", "make_posterior", "prepare_problem",
            "resolve_prior"]
@@ -26,8 +27,8 @@ class Problem:
     """A data table bound to a score, prior and background knowledge."""
 
     data: Dataset
-    bound: object
-    score_info: dict
+    bound: BoundScore
+    score_info: dict[str, Any]
     prior: GraphPrior
     knowledge: BackgroundKnowledge
     forbidden: np.ndarray

@@ -81,7 +81,8 @@ class LevelMCMC(MCMCBase):
                             *self._moves(), climber=self._start_kernel(problem, table),
                             anneal=self._anneal_power(problem))
 
-    def _make_chains(self, payload: LevelPayload, seeds: Any) -> list[LevelChain]:
+    def _make_chains(self, payload: LevelPayload, seeds: list[np.random.SeedSequence]
+                     ) -> list[LevelChain]:
         if payload.climber is not None:
             kernel_arrays(payload.climber)  # built once, before the threads start
         return [LevelChain(payload, seed, partition=self.partition) for seed in seeds]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import comb
 from typing import Any
@@ -173,7 +174,8 @@ ChainDisagreementWarning
     def _payload(self, problem: Problem, table: ScoreTable):
         raise NotImplementedError  # pragma: no cover
 
-    def _make_chains(self, payload, seeds) -> list[Chain]:
+    def _make_chains(self, payload: Any, seeds: list[np.random.SeedSequence]
+                     ) -> Sequence[Chain]:
         """One chain per seed, sharing the payload's compiled arrays."""
         raise NotImplementedError  # pragma: no cover
 
@@ -237,7 +239,7 @@ ChainDisagreementWarning
 
     def _run(self, problem, table, seeds, plan, targets, deadline, extend,
              scheduler=None) -> RunResult:
-        chains = self._make_chains(self._payload(problem, table), seeds)
+        chains = list(self._make_chains(self._payload(problem, table), seeds))
         return run_rounds(chains, plan, targets, lambda c, w: window_check(c, w, targets),
                           anneal=self._anneal_power(problem), deadline=deadline, extend=extend,
                           n_workers=self.n_workers, scheduler=scheduler, quiet=self.quiet,
@@ -337,10 +339,9 @@ ChainDisagreementWarning
     def _n_expansions(self, problem: Problem) -> int:
         """Rounds of search-space expansion: ``"auto"`` up to :data:`AUTO_EXPANSIONS` on a
         restricted space (none on the full one), or the number given."""
-        value = self.expansions
-        if value == "auto":
-            return AUTO_EXPANSIONS if self._restricted(problem) else 0
-        return value if self._restricted(problem) else 0
+        if not self._restricted(problem):
+            return 0
+        return AUTO_EXPANSIONS if self.expansions == "auto" else int(self.expansions)
 
     def _pooled_draws(self, result: RunResult, plan: ChainPlan) -> np.ndarray:
         """``n_keep`` draws of each chain, evenly spaced over the run's window."""

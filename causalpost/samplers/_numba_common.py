@@ -113,13 +113,13 @@ def flat_table(table: ScoreTable, with_sums: bool | None = None) -> FlatTable:
     off = np.concatenate([[0], np.cumsum([m.size for m in lk_m])]).astype(np.int64)
     weights = [np.exp(s - s[0]) if s.size and s[0] > -np.inf else np.zeros(s.size) for s in ds_s]
     small = int(np.sum(np.left_shift(1, sizes))) <= MAX_SUBSET_SUMS
-    subset_sums = subset_offsets = None
-    if with_sums or (with_sums is None and small):
+    built = bool(with_sums or (with_sums is None and small))
+    if built:
         subset_sums, subset_offsets = build_sums(table)
-    dense = np.zeros(0)
-    if subset_sums is None:
+    else:
         subset_sums, subset_offsets = np.zeros(0), np.zeros(d, dtype=np.int64)
-    elif small:
+    dense = np.zeros(0)
+    if built and small:
         dense = np.zeros(subset_sums.size)
         for j in range(d):
             dense[subset_offsets[j] + ds_m[j]] = weights[j]

@@ -101,7 +101,7 @@ class _Bootstrap(Sampler):
         return make_posterior(problem, draws, None, rng, sampler=self.name,
                               parameters=self.parameters, diagnostics=self._diagnostics())
 
-    def _task(self, problem: Problem) -> tuple:
+    def _task(self, problem: Problem) -> tuple[Any, ...]:
         raise NotImplementedError  # pragma: no cover
 
     def _diagnostics(self) -> Diagnostics:
@@ -149,7 +149,7 @@ class BootstrapPC(_Bootstrap):
         None, "PC's test; default Fisher's z for continuous data, G-squared for discrete.",
         kind='{"fisherz", "chisq", "gsq"}, optional', check=_check_test)
 
-    def _task(self, problem: Problem) -> tuple:
+    def _task(self, problem: Problem) -> tuple[Any, ...]:
         return ("pc", self.alpha, self.test)
 
     def _diagnostics(self) -> Diagnostics:
@@ -184,7 +184,7 @@ class BootstrapGES(_Bootstrap):
 
     name = "bootstrap-ges"
 
-    def _task(self, problem: Problem) -> tuple:
+    def _task(self, problem: Problem) -> tuple[Any, ...]:
         ess = (self.score_options or {}).get("ess")
         cap = problem.max_parents if self.max_parents is not None else None
         return ("ges", cap, ess)
@@ -205,7 +205,7 @@ def _cap_parents(dag: np.ndarray, problem: Problem) -> np.ndarray:
     return dag
 
 
-def _draw(task: tuple, values: np.ndarray, kind: str, forbidden: np.ndarray,
+def _draw(task: tuple[Any, ...], values: np.ndarray, kind: str, forbidden: np.ndarray,
           required: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One bootstrap draw: resample the rows, learn a PDAG, extend it to a DAG."""
     n_obs = values.shape[0]
@@ -227,6 +227,7 @@ def _draw(task: tuple, values: np.ndarray, kind: str, forbidden: np.ndarray,
                           "(constant or collinear columns?)")
 
 
-def _draw_task(stream: np.random.Generator, shared: tuple) -> np.ndarray:
+def _draw_task(stream: np.random.Generator, shared: tuple[Any, ...]) -> np.ndarray:
     """:func:`_draw` as a :func:`causalpost.parallel.run_tasks` task."""
-    return _draw(*shared, stream)
+    task, values, kind, forbidden, required = shared
+    return _draw(task, values, kind, forbidden, required, stream)

@@ -29,10 +29,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from causalpost.samplers._base import documented, in_range, param
+from causalpost.samplers._common import Problem
 from causalpost.samplers._mcmc_base import MCMCBase
 from causalpost.samplers._numba_structure import StructureChain, kernel_arrays
 from causalpost.samplers._structure_kernel import StructureKernel
+from causalpost.scores import ScoreTable
 
 __all__ = ["StructureMCMC"]
 
@@ -64,10 +68,11 @@ class StructureMCMC(MCMCBase):
     def _default_thin(self, n_nodes: int) -> int:
         return 10 * max(n_nodes, 1)
 
-    def _payload(self, problem, table) -> StructureKernel:
+    def _payload(self, problem: Problem, table: ScoreTable) -> StructureKernel:
         greedy = self._start_kernel(problem, table) is not None
         return StructureKernel(table, problem.required, float(self.rev_prob), greedy)
 
-    def _make_chains(self, kernel: StructureKernel, seeds) -> list[StructureChain]:
+    def _make_chains(self, kernel: StructureKernel, seeds: list[np.random.SeedSequence]
+                     ) -> list[StructureChain]:
         arrays = kernel_arrays(kernel)
         return [StructureChain(kernel, seed, arrays) for seed in seeds]

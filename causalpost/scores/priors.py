@@ -22,7 +22,7 @@ priors for learning Bayesian networks. AISTATS, PMLR 89.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from scipy.special import gammaln
@@ -84,7 +84,7 @@ class GraphPrior:
         if self.edge_prob is not None:
             return self.edge_prob
         n_pairs = max(n_nodes * (n_nodes - 1) / 2, 1)
-        p = self.expected_edges / n_pairs
+        p = cast(float, self.expected_edges) / n_pairs  # __post_init__: one of the two is set
         if not 0 < p < 1:
             raise CausalpostError(
                 f"expected_edges={self.expected_edges} is not possible with {n_nodes} nodes"

@@ -38,6 +38,11 @@ class BoundScore(Protocol):
     def local_score(self, node: int, parents: tuple[int, ...]) -> float:
         """One cached local log marginal likelihood."""
 
+    def sample_parameters(
+        self, adjacency: np.ndarray, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        """One draw of the conjugate parameter posterior per graph (leading draws axis)."""
+
 
 @dataclass(frozen=True)
 class ScoreTable:
@@ -153,9 +158,9 @@ def build_score_table(
     log_prior = prior.log_prior_by_size(n_nodes)
     all_cands, all_masks, all_scores = [], [], []
     for node in range(n_nodes):
-        pool = np.arange(n_nodes) if candidates is None else np.asarray(candidates[node])
-        pool = set(int(p) for p in pool) | set(np.flatnonzero(required[:, node]).tolist())
-        pool = np.array(sorted(p for p in pool if not forbidden[p, node]), dtype=np.int64)
+        given = np.arange(n_nodes) if candidates is None else np.asarray(candidates[node])
+        union = set(int(p) for p in given) | set(np.flatnonzero(required[:, node]).tolist())
+        pool = np.array(sorted(p for p in union if not forbidden[p, node]), dtype=np.int64)
         if pool.size > MAX_CANDIDATES:  # its masks would overflow int64
             raise GraphTooLargeError(
                 f"node {node} has {pool.size} candidate parents; a score table allows at "

@@ -207,7 +207,7 @@ class DAGEnv:
         return torch.where(found, vals[nodes, pos], -torch.inf)
 
     def _require_table(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if self._keys is None:
+        if self._keys is None or self._vals is None:
             raise RuntimeError("this environment has no score table")
         return self._keys, self._vals
 

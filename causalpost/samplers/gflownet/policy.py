@@ -66,6 +66,7 @@ class NodePolicy(nn.Module):
         super().__init__()
         self.n_nodes = n_nodes
         self.width = width
+        self.n_heads = n_heads
         self.node_embedding = nn.Parameter(torch.zeros(n_nodes, width))
         self.encode = nn.Linear(4 * n_nodes, width)
         self.layers = nn.ModuleList(
@@ -107,7 +108,7 @@ class NodePolicy(nn.Module):
     def config(self) -> dict:
         """JSON-ready constructor arguments (without the generator)."""
         return {"n_nodes": self.n_nodes, "width": self.width, "n_layers": len(self.layers),
-                "n_heads": self.layers[0].self_attn.num_heads if self.layers else 1}
+                "n_heads": self.n_heads if self.layers else 1}
 
 
 def _init_weights(module: nn.Module, generator: torch.Generator | None) -> None:

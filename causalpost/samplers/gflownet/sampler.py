@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -33,7 +34,7 @@ from causalpost.errors import CausalpostError, GraphTooLargeError, NotFittedErro
 from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
 from causalpost.samplers._base import Sampler, documented, in_range, integer, one_of, param
-from causalpost.samplers._common import make_posterior, prepare_problem
+from causalpost.samplers._common import Problem, make_posterior, prepare_problem
 from causalpost.samplers.gflownet.env import DAGEnv
 from causalpost.samplers.gflownet.options import check_budget, check_device
 from causalpost.samplers.gflownet.policy import NodePolicy
@@ -140,8 +141,9 @@ class GFlowNetSampler(Sampler):
     epsilon_min: float = param(0.1, "Final exploration rate.", kind="float",
                                check=in_range(0, 1, "[]"))
     buffer_size: int = param(100_000, "Replay-buffer capacity.", kind="int", check=integer(1))
-    loss: str = param("huber", "The detailed-balance loss.", kind='{"huber", "squared"}',
-                      check=one_of("huber", "squared"))
+    loss: Literal["huber", "squared"] = param(
+        "huber", "The detailed-balance loss.", kind='{"huber", "squared"}',
+        check=one_of("huber", "squared"))
     width: int = param(
         32, "Width of the node-level transformer policy (width 32 and one layer are as "
         "accurate per step as 64 / 2 at d = 5, at a third of the cost on a CPU; "
@@ -161,7 +163,7 @@ class GFlowNetSampler(Sampler):
         "training (for training curves); its time is not counted.", kind="callable, optional")
     callback_every: int = param(0, "Steps between callbacks.", kind="int")
 
-    _trained: dict | None = field(default=None, init=False, repr=False)
+    _trained: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -170,19 +172,22 @@ class GFlowNetSampler(Sampler):
                                   f"n_heads={self.n_heads}")
 
     @property
-    def history_(self) -> dict:
+    def history_(self) -> dict[str, Any]:
         """The training history."""
-        return self._require_trained()["history"]
+        history: dict[str, Any] = self._require_trained()["history"]
+        return history
 
     @property
     def policy_(self) -> NodePolicy:
         """The trained policy network."""
-        return self._require_trained()["policy"]
+        policy: NodePolicy = self._require_trained()["policy"]
+        return policy
 
     @property
     def env_(self) -> DAGEnv:
         """The environment (with the score table after ``fit``)."""
-        return self._require_trained()["env"]
+        env: DAGEnv = self._require_trained()["env"]
+        return env
 
     def _fit(self, data: Dataset, begin: float) -> Posterior:
         """Train the policy on the score table of ``data`` and draw ``n_draws`` graphs."""
@@ -209,10 +214,11 @@ class GFlowNetSampler(Sampler):
         self._trained = {"policy": policy, "env": env, "history": {},
                          "nodes": list(data.names), "problem": _problem_json(problem)}
         callback = None
-        if self.callback is not None:
+        user_callback = self.callback
+        if user_callback is not None:
             def callback(step: int) -> None:
                 policy.eval()
-                self.callback(step, self)
+                user_callback(step, self)
                 policy.train()
         generator = torch.Generator(device=device).manual_seed(torch_seed + 1)
         policy.train()
@@ -227,7 +233,7 @@ class GFlowNetSampler(Sampler):
         posterior.diagnostics = posterior.diagnostics.replace(seconds=time.monotonic() - begin)
         return posterior
 
-    def _diagnostics(self, history: dict) -> Diagnostics:
+    def _diagnostics(self, history: dict[str, Any]) -> Diagnostics:
         """The training summary and the convergence keys every sampler reports."""
         final = history["final_loss"]
         converged = (history["stop_reason"] == "plateau" and final is not None
@@ -336,7 +342,7 @@ class GFlowNetSampler(Sampler):
                             "nodes": config["nodes"], "problem": config["problem"]}
         return sampler
 
-    def _require_trained(self) -> dict:
+    def _require_trained(self) -> dict[str, Any]:
         if self._trained is None:
             raise NotFittedError(f"{type(self).__name__} is not trained yet; call fit(data) "
                                  "or load(path) first")
@@ -346,7 +352,7 @@ class GFlowNetSampler(Sampler):
 MAX_TABLE_SETS = 200_000  # parent sets over all nodes: seconds to score, not hours
 
 
-def _check_table_size(problem) -> None:
+def _check_table_size(problem: Problem) -> None:
     """Refuse, before the work, a full score table too large to build within a budget.
 
     The GFlowNet scores every allowed parent set of every node up front (its
@@ -395,7 +401,7 @@ def _draw(policy: NodePolicy, env: DAGEnv, n: int, generator: torch.Generator) -
     return states.adj.cpu().numpy()
 
 
-def _problem_json(problem) -> dict:
+def _problem_json(problem: Problem) -> dict[str, Any]:
     """What :meth:`GFlowNetSampler.draw_posterior` needs to rebuild the problem."""
     return {"score": dict(problem.score_info), "prior": problem.prior.to_json(),
             "knowledge": problem.knowledge.to_json(), "max_parents": problem.max_parents}

@@ -48,6 +48,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import torch
 from tqdm.auto import tqdm
@@ -76,7 +77,7 @@ class TrainOptions:
     lr: float = 1e-3
     epsilon_min: float = 0.1
     buffer_size: int = 100_000
-    loss: str = "huber"
+    loss: Literal["huber", "squared"] = "huber"
     schedule: str = "plateau"
     explore_steps: int = 500
     temper_steps: int = 0
@@ -217,7 +218,8 @@ def train(
     opt = torch.optim.Adam(policy.parameters(), lr=options.lr)
     buffer = ReplayBuffer(options.buffer_size, env.n_nodes, env.device)
     states = env.reset(options.n_envs)
-    history = {"step": [], "loss": [], "epsilon": [], "lr": [], "seconds": []}
+    history: dict[str, Any] = {"step": [], "loss": [], "epsilon": [], "lr": [],
+                               "seconds": []}
     warmup = max(options.explore_steps, options.temper_steps)
     plateau = Plateau(options.patience) if options.patience else None
     ema, elapsed, lr_scale, n_decays, reason, step, beta = None, 0.0, 1.0, 0, "n_steps", 0, 1.0
