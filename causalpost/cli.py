@@ -114,6 +114,9 @@ def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argp
                           "(pip install -e '.[dask]'); the same draws as here")
     fit.add_argument("--search-space", choices=["auto", *SEARCH_SPACES],
                      help="MCMC candidate parents (default auto: full while small, else hybrid)")
+    fit.add_argument("--max-candidates", type=int, metavar="K",
+                     help="MCMC on a restricted space: candidate parents per node (default "
+                          "16 after expansion; order / partition at most 24)")
     fit.add_argument("--anneal", type=float,
                      help="order/partition MCMC: starting power of annealed burn-in (1: off)")
     fit.add_argument("--max-seconds", type=float,
@@ -193,6 +196,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     options = {"n_chains": args.n_chains, "scheduler": args.scheduler,
                "n_steps": args.gfn_steps, "device": args.device,
                "search_space": args.search_space, "anneal": args.anneal,
+               "max_candidates": args.max_candidates,
                "max_seconds": args.max_seconds, "rhat_target": args.rhat_target,
                "ess_target": args.ess_target, "disagreement_tol": args.disagreement_tol,
                "burn_in": args.burn_in, "thin": args.thin,

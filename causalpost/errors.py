@@ -43,6 +43,10 @@ class ChainDisagreementWarning(UserWarning):
     """Chains of one sampler disagree on some edge marginal by more than a tolerance."""
 
 
+class SearchSpaceWarning(UserWarning):
+    """A restricted search space leaves more posterior mass outside than ``boundary_tol``."""
+
+
 class FragileDataWarning(UserWarning):
     """A data table where some scores rest on the prior alone (collinear columns)."""
 

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from causalpost.data import from_numpy
 from causalpost.knowledge import BackgroundKnowledge
-from causalpost.samplers._boundary import boundary_shares
+from causalpost.samplers._boundary import boundary_shares, boundary_warning, expand
 from causalpost.samplers._common import prepare_problem
+from causalpost.samplers._search_space import symmetrized
 from causalpost.synthetic import linear_gaussian, random_dag
 
 
@@ -106,3 +107,41 @@ def test_a_swap_is_asked_for_where_adding_is_not():
     candidates = [np.array([1, 2]), np.array([0, 2]), np.array([1])]  # X not a candidate of Y
     share = boundary_shares(problem, candidates, draw)
     assert share[0, 2] > 0.99
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 10_000), d=st.integers(2, 9), cap=st.integers(1, 8))
+def test_symmetrized_adds_only_reverse_pairs_within_the_cap(seed, d, cap):
+    rng = np.random.default_rng(seed)
+    given_sets = [np.sort(rng.choice([k for k in range(d) if k != j],
+                                     size=rng.integers(0, min(cap, d - 1) + 1), replace=False))
+                  for j in range(d)]
+    out = symmetrized(given_sets, cap)
+    for j in range(d):
+        before, after = set(given_sets[j].tolist()), set(out[j].tolist())
+        assert before <= after and j not in after
+        assert all(j in set(given_sets[i].tolist()) for i in after - before)  # reverse pairs
+        assert len(after) <= max(cap, len(before))
+        for i in before:  # a pair left one-way only where the partner is full
+            assert j in set(out[i].tolist()) or len(out[i]) >= cap
+
+
+def test_expansion_takes_in_the_largest_outsiders_until_the_rest_is_within_tolerance():
+    share = np.zeros((6, 6))
+    share[[1, 2, 3, 4], 0] = [0.008, 0.006, 0.004, 0.0001]  # 0.0181 outside, each < tol
+    cand = [np.array([5])] + [np.array([], dtype=np.int64)] * 4 + [np.array([0])]
+    grown, changed = expand(cand, share, 0.01, cap=8)
+    assert changed and grown[0].tolist() == [1, 2, 5]  # 0.0041 left: within tolerance
+    assert [c.tolist() for c in grown[1:]] == [[0], [0], [], [], [0]]  # and back
+
+
+def test_the_boundary_warning_names_the_node_its_claimants_and_the_fix():
+    share = np.zeros((3, 3))
+    share[0, 2], share[1, 2] = 0.3, 0.1
+    names = ["Age", "Smoking", "Cancer"]
+    text = boundary_warning(share, names, 0.01, [1, 1, 16], cap=16)
+    assert "0.40 of Cancer's posterior mass" in text
+    assert "Age -> Cancer 0.30, Smoking -> Cancer 0.10" in text
+    assert "--max-candidates" in text  # at the cap: widen it
+    assert "expansions=" in boundary_warning(share, names, 0.01, [1, 1, 3], cap=16)
+    assert boundary_warning(share, names, 0.5, [1, 1, 3], cap=16) is None

@@ -21,7 +21,7 @@ from scipy.special import logsumexp
 
 import causalpost as cp
 from causalpost.datasets import linear_gaussian
-from causalpost.errors import CausalpostError, GraphTooLargeError
+from causalpost.errors import CausalpostError, GraphTooLargeError, SearchSpaceWarning
 from causalpost.graphs import masks_to_adjacency
 from causalpost.samplers import _numba_partition as npart
 from causalpost.samplers._chains import Targets
@@ -294,8 +294,9 @@ def test_search_space_expansion_recovers_excluded_parents():
     truth = bench.truth.astype(bool)
     opts = dict(sampler="partition", n_draws=300, seed=0, quiet=True, search_space="best",
                 max_candidates=4, n_chains=1, parameters=False)
-    narrow = cp.fit(bench.data, expansions=0, **opts)
-    grown = cp.fit(bench.data, **opts)
+    with pytest.warns(SearchSpaceWarning, match="posterior mass just outside"):
+        narrow = cp.fit(bench.data, expansions=0, **opts)  # the space is too narrow: loud
+    grown = cp.fit(bench.data, **opts)  # expanded until within boundary_tol: no warning
     assert grown.n_draws == 300 and grown.info["sampler"] == "partition"
     assert max(narrow.diagnostics["n_candidates"]) == 4
     assert (truth & ~narrow.diagnostics["candidates"].astype(bool)).any()

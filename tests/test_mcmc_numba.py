@@ -186,6 +186,8 @@ def test_bitsets_round_trip_adjacency():
     np.testing.assert_array_equal(bitsets_to_adjacency(bits, 130), adj)
 
 
+# 20 draws on 100 rows in a 5-candidate space: the space is too narrow and says so
+@pytest.mark.filterwarnings("ignore::causalpost.errors.SearchSpaceWarning")
 def test_structure_mcmc_runs_compiled_past_62_nodes():
     """Past 62 nodes (two-word bitsets) structure MCMC and the hill-climbed start of
     partition MCMC run."""

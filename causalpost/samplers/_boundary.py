@@ -126,18 +126,27 @@ def _reversal_gain(problem, adjacency, reach, j: int, i: int, gain: float) -> fl
 
 def expand(candidates, share: np.ndarray, tol: float, cap: int, per_round: int = 3,
            usage: np.ndarray | None = None) -> tuple[list[np.ndarray], bool]:
-    """Add to each node's candidates the outsiders whose share reaches ``tol``, at most
-    ``per_round`` of them (largest first) and up to ``cap`` candidates.
+    """One round of search-space expansion: each node whose boundary mass exceeds ``tol``
+    takes in outsiders, largest share first, until what it leaves outside is at most
+    ``tol`` -- at most ``per_round`` of them, none whose share is below ``tol / 10``, and up
+    to ``cap`` candidates. A parent taken in also gets the node as a candidate where its
+    own cap allows (:func:`~causalpost.samplers._search_space.symmetrized`).
 
     A node at ``cap`` makes room by dropping candidates no draw used as a parent
     (``usage[i, j] == 0``, the pilot's edge frequencies), when ``usage`` is given.
     Returns the new candidates and whether any changed.
     """
+    from causalpost.samplers._search_space import symmetrized
+
     out, changed = [], False
     for j, cand in enumerate(candidates):
         cand = [int(c) for c in np.asarray(cand, dtype=np.int64)]
-        order = np.argsort(-share[:, j], kind="stable")
-        wanted = [int(i) for i in order[:per_round] if share[i, j] >= tol]
+        wanted, left = [], float(share[:, j].sum())
+        for i in np.argsort(-share[:, j], kind="stable")[:per_round]:
+            if left <= tol or share[i, j] < tol / 10:
+                break
+            wanted.append(int(i))
+            left -= float(share[i, j])
         room = cap - len(cand)
         if usage is not None and len(wanted) > room:
             unused = [c for c in reversed(cand) if usage[c, j] == 0]
@@ -147,4 +156,27 @@ def expand(candidates, share: np.ndarray, tol: float, cap: int, per_round: int =
         new = wanted[:max(room, 0)]
         changed |= bool(new)
         out.append(np.array(sorted(set(cand) | set(new)), dtype=np.int64))
-    return out, changed
+    return (symmetrized(out, cap) if changed else out), changed
+
+
+def boundary_warning(share: np.ndarray, names, tol: float, n_candidates: list[int],
+                     cap: int, n_top: int = 3) -> str | None:
+    """The one-line warning for a final space that leaves more than ``tol`` of some node's
+    posterior mass outside (None when none does): the worst node, its mass, the outsiders
+    that claim most of it, and the option that widens the space."""
+    mass = share.sum(axis=0)
+    j = int(np.argmax(mass)) if mass.size else 0
+    if mass.size == 0 or mass[j] <= tol:
+        return None
+    top = np.argsort(-share[:, j], kind="stable")[:n_top]
+    claims = ", ".join(f"{names[i]} -> {names[j]} {share[i, j]:.2f}" for i in top
+                       if share[i, j] > 0)
+    n_over = int((mass > tol).sum())
+    more = f" (and {n_over - 1} more node{'s' if n_over > 2 else ''})" if n_over > 1 else ""
+    at_cap = n_candidates[j] >= cap
+    fix = (f"it holds {n_candidates[j]} candidates, the cap: raise max_candidates "
+           "(CLI --max-candidates; order / partition MCMC take up to 24)" if at_cap else
+           "allow more expansion rounds (expansions=) or a wider search_space")
+    return (f"the search space leaves {mass[j]:.2f} of {names[j]}'s posterior mass just "
+            f"outside it{more}, above boundary_tol {tol:g}: {claims}; edge probabilities "
+            f"into {names[j]} may be understated; {fix}")

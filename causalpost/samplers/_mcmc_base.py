@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import comb
@@ -11,11 +12,11 @@ from typing import Any
 import numpy as np
 
 from causalpost.data import Dataset
-from causalpost.errors import CausalpostError, GraphTooLargeError
+from causalpost.errors import CausalpostError, GraphTooLargeError, SearchSpaceWarning
 from causalpost.parallel import connect
 from causalpost.posterior import Posterior
 from causalpost.samplers._base import Sampler, in_range, integer, one_of, param
-from causalpost.samplers._boundary import boundary_shares, expand
+from causalpost.samplers._boundary import boundary_shares, boundary_warning, expand
 from causalpost.samplers._chains import (
     Chain,
     ChainPlan,
@@ -27,14 +28,14 @@ from causalpost.samplers._chains import (
     run_rounds,
 )
 from causalpost.samplers._common import Problem, make_posterior, prepare_problem
-from causalpost.samplers._dag_from_order import MAX_CANDIDATES as MAX_LEVEL_CANDIDATES
+from causalpost.samplers._dag_from_order import MAX_ORDER_CANDIDATES
 from causalpost.samplers._diagnostics import (
     convergence_warning,
     draw_diagnostics,
     rates,
     window_check,
 )
-from causalpost.samplers._search_space import HYBRID_CAP, candidate_parents
+from causalpost.samplers._search_space import HYBRID_CAP, candidate_parents, symmetrized
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import ScoreTable
 from causalpost.scores.table import MAX_CANDIDATES
@@ -44,7 +45,7 @@ __all__ = ["AUTO_FULL_SETS", "MCMCBase"]
 # "auto" search space: every node a candidate while a node has at most this many parent sets
 AUTO_FULL_SETS = 70_000
 AUTO_PCOR_NODES = 150
-MAX_TABLE_SETS = 5_000_000
+MAX_SETS_PER_NODE = 5_000_000  # parent sets of one node in an MCMC score table
 # expansions="auto": at most this many rounds of search-space expansion
 AUTO_EXPANSIONS = 4
 
@@ -127,7 +128,7 @@ ChainDisagreementWarning
         f"{MAX_CANDIDATES} candidate parents, else ``\"hybrid\"`` (PC skeleton plus the "
         "strongest partial correlations; ``\"pcor\"`` past "
         f"{AUTO_PCOR_NODES} continuous nodes). Order and partition MCMC take at most "
-        f"{MAX_LEVEL_CANDIDATES} candidates per node.",
+        f"{MAX_ORDER_CANDIDATES} candidates per node.",
         kind='{"auto", "full", "pc", "best", "pcor", "hybrid"}')
     max_candidates: int | None = param(
         None, 'Cap on candidate parents per node for ``"pc"`` / ``"best"`` / ``"pcor"`` / '
@@ -212,7 +213,7 @@ ChainDisagreementWarning
             if share.sum(axis=0).max(initial=0.0) <= self.boundary_tol:
                 break
             candidates, changed = expand(table.candidates, share, self.boundary_tol,
-                                         max(self.max_candidates or 0, HYBRID_CAP),
+                                         self._expansion_cap(),
                                          usage=pilot_draws.mean(axis=0))
             if not changed:
                 break
@@ -231,6 +232,10 @@ ChainDisagreementWarning
                            boundary_share=share, n_expansions=n_expansions,
                            setup_seconds=setup_seconds)
         diagnostics["seconds"] = time.monotonic() - begin
+        space_warning = boundary_warning(share, problem.data.names, self.boundary_tol,
+                                         diagnostics["n_candidates"], self._expansion_cap())
+        if space_warning is not None:
+            warnings.warn(space_warning, SearchSpaceWarning, stacklevel=4)
         if not diagnostics["converged"]:
             convergence_warning(diagnostics, problem.data.names, targets,
                                 diagnostics["seconds"], sampler=self.name)
@@ -317,9 +322,15 @@ ChainDisagreementWarning
     def _restricted(self, problem: Problem) -> bool:
         return self._space(problem) != "full"
 
+    def _expansion_cap(self) -> int:
+        """Most candidates a node may gain by expansion."""
+        return max(self.max_candidates or 0, HYBRID_CAP)
+
     def _table(self, problem: Problem) -> ScoreTable:
         space = self._space(problem)
         candidates = candidate_parents(problem, space, self.max_candidates, quiet=self.quiet)
+        if candidates is not None:  # both orientations of a candidate pair, within the cap
+            candidates = symmetrized(candidates, self.max_candidates or HYBRID_CAP)
         return self._checked_table(problem, candidates)
 
     def _checked_table(self, problem: Problem, candidates,
@@ -328,7 +339,7 @@ ChainDisagreementWarning
         n = problem.data.n_nodes - 1
         width = n if candidates is None else max(c.size for c in candidates)
         n_sets = sum(comb(width, k) for k in range(min(problem.max_parents, width) + 1))
-        if n_sets > MAX_TABLE_SETS:
+        if n_sets > MAX_SETS_PER_NODE:
             raise GraphTooLargeError(
                 f"{problem.data.n_nodes} nodes with search_space={space!r} and max_parents="
                 f"{problem.max_parents} need {n_sets:.3g} parent sets per node; lower "

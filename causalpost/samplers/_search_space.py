@@ -46,7 +46,7 @@ from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
 
 __all__ = ["SEARCH_SPACES", "candidate_parents", "partial_correlations",
-           "single_parent_gains"]
+           "single_parent_gains", "symmetrized"]
 
 SEARCH_SPACES = ("full", "pc", "best", "pcor", "hybrid")
 HYBRID_CAP = 16
@@ -122,6 +122,23 @@ def candidate_parents(
                                                                          - nbrs.size)]
         out.append(np.array(sorted(set(nbrs.tolist()) | set(extra)), dtype=np.int64))
     return out
+
+
+def symmetrized(candidates: list[np.ndarray], cap: int) -> list[np.ndarray]:
+    """Each candidate pair in both orientations where ``cap`` allows: ``j`` joins ``i``'s
+    candidates when ``i`` is one of ``j``'s.
+
+    Why: a space that admits ``i -> j`` but not ``j -> i`` decides the orientation of an
+    edge the data may leave open (for a score-equivalent score both orientations of a
+    covered edge score the same), so the posterior would report P = 1 for a direction
+    it has no evidence for. Nodes are filled in index order until each reaches ``cap``.
+    """
+    out = [set(np.asarray(c, dtype=np.int64).tolist()) for c in candidates]
+    for j, cand in enumerate(candidates):
+        for i in np.asarray(cand, dtype=np.int64).tolist():
+            if j not in out[i] and len(out[i]) < cap:
+                out[i].add(j)
+    return [np.array(sorted(c), dtype=np.int64) for c in out]
 
 
 def partial_correlations(data: Dataset) -> np.ndarray:
