@@ -13,22 +13,22 @@ Everitt, Carey, Langlois, Ortega & Legg (2021). Agent Incentives: A Causal
 Perspective. AAAI. arXiv:2102.01685.
 """
 
-from .audit import audit, compare, jeffreys_interval
-from .cid import CID
-from .design import Design, DesignError
-from .discrete import DiscreteParams
-from .errors import CIDError, IncentiveError, InsufficientRecallError, ParameterError
-from .gaussian import LinearGaussianParams, Quadratic
-from .ici import admits_ici
-from .plan import ExperimentPlan, plan_experiments
-from .quantitative import meu, optimal_policy, quantitative_voc, quantitative_voi
-from .recall import relevance_graph, sufficient_recall
-from .report import AuditReport
-from .requisite import requisite_graph, requisite_observations
-from .ri import admits_ri
-from .sets import INCENTIVE_KINDS, KINDS, all_incentives, incentive_nodes
-from .voc import admits_direct_voc, admits_indirect_voc, admits_voc
-from .voi import admits_voi
+from incentives.audit import audit, compare, jeffreys_interval
+from incentives.cid import CID
+from incentives.design import Design, DesignError
+from incentives.discrete import DiscreteParams
+from incentives.errors import CIDError, IncentiveError, InsufficientRecallError, ParameterError
+from incentives.gaussian import LinearGaussianParams, Quadratic
+from incentives.ici import admits_ici
+from incentives.plan import ExperimentPlan, plan_experiments
+from incentives.quantitative import meu, optimal_policy, quantitative_voc, quantitative_voi
+from incentives.recall import relevance_graph, sufficient_recall
+from incentives.report import AuditReport
+from incentives.requisite import requisite_graph, requisite_observations
+from incentives.ri import admits_ri
+from incentives.sets import INCENTIVE_KINDS, KINDS, all_incentives, incentive_nodes
+from incentives.voc import admits_direct_voc, admits_indirect_voc, admits_voc
+from incentives.voi import admits_voi
 
 __all__ = [
     "AuditReport",

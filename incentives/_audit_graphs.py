@@ -17,11 +17,10 @@ from tqdm.auto import tqdm
 from causalpost.graphs import is_acyclic
 from causalpost.parallel import check_n_jobs, run_tasks
 from causalpost.posterior import Posterior
-
-from .cid import CID
-from .design import Design
-from .errors import CIDError
-from .sets import KINDS, all_incentives
+from incentives.cid import CID
+from incentives.design import Design
+from incentives.errors import CIDError
+from incentives.sets import KINDS, all_incentives
 
 __all__ = ["EXCLUDED", "NO_RECALL", "UNEVALUABLE", "VALID", "distinct_graphs",
            "evaluate_graphs", "row_frame"]

@@ -31,12 +31,11 @@ import numpy as np
 import pandas as pd
 
 from causalpost.posterior import Posterior
-
-from .cid import CID
-from .design import Design
-from .errors import CIDError, IncentiveError
-from .gaussian import LinearGaussianParams, Quadratic
-from .quantitative import quantitative_voc, quantitative_voi
+from incentives.cid import CID
+from incentives.design import Design
+from incentives.errors import CIDError, IncentiveError
+from incentives.gaussian import LinearGaussianParams, Quadratic
+from incentives.quantitative import quantitative_voc, quantitative_voi
 
 __all__ = ["quantitative_risk"]
 

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 
 from causalpost.posterior import Posterior
-
-from ._audit_graphs import EXCLUDED
+from incentives._audit_graphs import EXCLUDED
 
 __all__ = ["converged", "per_chain_probabilities", "provenance", "verdict_reasons"]
 

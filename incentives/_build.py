@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _bits
-from .errors import CIDError
+from incentives import _bits
+from incentives.errors import CIDError
 
 __all__: list[str] = []
 

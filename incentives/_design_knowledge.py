@@ -16,7 +16,7 @@ from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
 
 if TYPE_CHECKING:
-    from .design import Design
+    from incentives.design import Design
 
 __all__ = ["describe", "design_knowledge"]
 

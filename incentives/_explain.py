@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 
-from .cid import CID
-from .requisite import requisite_graph
+from incentives.cid import CID
+from incentives.requisite import requisite_graph
 
 __all__ = ["hinge_edges", "incentive_paths"]
 

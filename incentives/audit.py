@@ -72,8 +72,7 @@ from scipy.stats import beta as beta_dist
 
 from causalpost.guard import credible_size
 from causalpost.posterior import Posterior
-
-from ._audit_graphs import (
+from incentives._audit_graphs import (
     EXCLUDED,
     NO_RECALL,
     UNEVALUABLE,
@@ -82,11 +81,16 @@ from ._audit_graphs import (
     evaluate_graphs,
     row_frame,
 )
-from ._audit_quant import quantitative_risk
-from ._audit_summary import converged, per_chain_probabilities, provenance, verdict_reasons
-from ._explain import hinge_edges, incentive_paths
-from .design import Design, DesignError
-from .report import AuditReport
+from incentives._audit_quant import quantitative_risk
+from incentives._audit_summary import (
+    converged,
+    per_chain_probabilities,
+    provenance,
+    verdict_reasons,
+)
+from incentives._explain import hinge_edges, incentive_paths
+from incentives.design import Design, DesignError
+from incentives.report import AuditReport
 
 __all__ = ["audit", "compare", "jeffreys_interval", "AuditReport"]
 

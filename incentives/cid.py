@@ -21,8 +21,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from . import _bits, _build
-from .errors import CIDError
+from incentives import _bits, _build
+from incentives.errors import CIDError
 
 __all__ = ["CID"]
 

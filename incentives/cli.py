@@ -23,12 +23,11 @@ import sys
 from typing import Any
 
 from causalpost._io import parse_json
-
-from .cid import CID
-from .errors import CIDError, IncentiveError, InsufficientRecallError
-from .recall import require_recall
-from .requisite import requisite_graph
-from .sets import KINDS, all_incentives
+from incentives.cid import CID
+from incentives.errors import CIDError, IncentiveError, InsufficientRecallError
+from incentives.recall import require_recall
+from incentives.requisite import requisite_graph
+from incentives.sets import KINDS, all_incentives
 
 __all__ = ["add_parser", "run", "report"]
 

@@ -20,9 +20,8 @@ from causalpost import parallel
 from causalpost._io import atomic_path, check_output
 from causalpost.cli_output import add_markdown_option, check_markdown, emit_markdown
 from causalpost.posterior import Posterior
-
-from .audit import audit
-from .design import Design, DesignError
+from incentives.audit import audit
+from incentives.design import Design, DesignError
 
 __all__ = ["add_parser", "run"]
 

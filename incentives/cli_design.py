@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from causalpost.knowledge import BackgroundKnowledge
-
-from ._design_knowledge import describe
-from .design import Design
+from incentives._design_knowledge import describe
+from incentives.design import Design
 
 __all__ = ["design_constraints"]
 

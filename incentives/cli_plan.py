@@ -76,9 +76,8 @@ def run(args: argparse.Namespace) -> int:
     from causalpost._io import check_output
     from causalpost.posterior import Posterior
     from causalpost.transforms import apply_recorded
-
-    from .design import Design
-    from .plan import plan_experiments
+    from incentives.design import Design
+    from incentives.plan import plan_experiments
 
     if args.plot:
         check_output(args.plot, "--plot", [args.design, args.posterior, args.data])

@@ -42,10 +42,9 @@ import numpy as np
 
 from causalpost.errors import known_names
 from causalpost.knowledge import BackgroundKnowledge
-
-from .cid import CID
-from .errors import IncentiveError
-from .sets import KINDS
+from incentives.cid import CID
+from incentives.errors import IncentiveError
+from incentives.sets import KINDS
 
 __all__ = ["Design", "DesignError"]
 
@@ -317,7 +316,7 @@ class Design:
         >>> sorted(design.background_knowledge(["X", "Y", "Z"]).required)
         [('X', 'Y')]
         """
-        from ._design_knowledge import design_knowledge
+        from incentives._design_knowledge import design_knowledge
 
         return design_knowledge(self, data_names)
 

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .cid import CID
-from .errors import ParameterError
-from .recall import solve_order
+from incentives.cid import CID
+from incentives.errors import ParameterError
+from incentives.recall import solve_order
 
 __all__ = ["DiscreteParams", "Table"]
 

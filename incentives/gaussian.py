@@ -25,9 +25,9 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .cid import CID
-from .errors import InsufficientRecallError, ParameterError
-from .recall import solve_order
+from incentives.cid import CID
+from incentives.errors import InsufficientRecallError, ParameterError
+from incentives.recall import solve_order
 
 __all__ = ["LinearGaussianParams", "Quadratic"]
 

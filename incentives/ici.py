@@ -13,8 +13,8 @@ arXiv:2102.01685.
 
 from __future__ import annotations
 
-from . import _bits
-from .cid import CID
+from incentives import _bits
+from incentives.cid import CID
 
 __all__ = ["admits_ici"]
 

@@ -61,10 +61,9 @@ from causalpost.parallel import run_tasks
 from causalpost.posterior import Posterior
 from causalpost.scores import make_score
 from causalpost.simulate import simulate_draw
-
-from ._audit_graphs import EXCLUDED, evaluate_graphs, row_frame
-from .audit import jeffreys_interval
-from .design import Design, DesignError
+from incentives._audit_graphs import EXCLUDED, evaluate_graphs, row_frame
+from incentives.audit import jeffreys_interval
+from incentives.design import Design, DesignError
 
 __all__ = ["ExperimentPlan", "plan_experiments"]
 

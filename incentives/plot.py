@@ -29,8 +29,7 @@ from causalpost.plot.drawing import (
     fit_limits,
     node_layout,
 )
-
-from .sets import KIND_LABELS
+from incentives.sets import KIND_LABELS
 
 if TYPE_CHECKING:
     import pandas as pd

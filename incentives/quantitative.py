@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cid import CID
-from .discrete import DiscreteParams, solve_discrete
-from .errors import IncentiveError, ParameterError
-from .gaussian import LinearGaussianParams, Quadratic, solve_gaussian
+from incentives.cid import CID
+from incentives.discrete import DiscreteParams, solve_discrete
+from incentives.errors import IncentiveError, ParameterError
+from incentives.gaussian import LinearGaussianParams, Quadratic, solve_gaussian
 
 __all__ = ["Params", "meu", "optimal_policy", "quantitative_voi", "quantitative_voc"]
 

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 
 import networkx as nx
 
-from . import _bits
-from .cid import CID
-from .errors import InsufficientRecallError
+from incentives import _bits
+from incentives.cid import CID
+from incentives.errors import InsufficientRecallError
 
 __all__ = ["relevance_graph", "sufficient_recall"]
 

@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .sets import KIND_LABELS
+from incentives.sets import KIND_LABELS
 
 if TYPE_CHECKING:
-    from .design import Design
+    from incentives.design import Design
 
 __all__ = ["AuditReport"]
 
@@ -451,7 +451,7 @@ def _md_table(rows: pd.DataFrame) -> list[str]:
 def _figures(report: AuditReport) -> dict[str, str]:
     """Base64 PNGs of the risk bars and the diagram; empty if the plots are unavailable."""
     try:
-        from .plot import plot_cid, plot_risk
+        from incentives.plot import plot_cid, plot_risk
     except ImportError:  # pragma: no cover - plotting is optional
         return {}
     t = report.table

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import _bits
-from .cid import CID
+from incentives import _bits
+from incentives.cid import CID
 
 __all__ = ["requisite_graph", "requisite_observations"]
 

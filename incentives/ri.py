@@ -13,10 +13,10 @@ arXiv:2102.01685.
 
 from __future__ import annotations
 
-from . import _bits
-from .cid import CID
-from .recall import require_recall
-from .requisite import reduced_masks
+from incentives import _bits
+from incentives.cid import CID
+from incentives.recall import require_recall
+from incentives.requisite import reduced_masks
 
 __all__ = ["admits_ri"]
 

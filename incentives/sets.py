@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from .cid import CID
-from .errors import CIDError, InsufficientRecallError
-from .ici import ici_mask
-from .recall import require_recall
-from .ri import ri_mask
-from .voc import direct_voc_mask, indirect_voc_mask, voc_mask
-from .voi import voi_mask
+from incentives.cid import CID
+from incentives.errors import CIDError, InsufficientRecallError
+from incentives.ici import ici_mask
+from incentives.recall import require_recall
+from incentives.ri import ri_mask
+from incentives.voc import direct_voc_mask, indirect_voc_mask, voc_mask
+from incentives.voi import voi_mask
 
 __all__ = ["KINDS", "INCENTIVE_KINDS", "KIND_LABELS", "incentive_nodes", "all_incentives"]
 

@@ -24,10 +24,10 @@ Causal Influence Diagrams. Part I: Single Action Settings. arXiv:1902.09980.
 
 from __future__ import annotations
 
-from . import _bits
-from .cid import CID
-from .recall import require_recall
-from .requisite import reduced_masks
+from incentives import _bits
+from incentives.cid import CID
+from incentives.recall import require_recall
+from incentives.requisite import reduced_masks
 
 __all__ = ["admits_voc", "admits_direct_voc", "admits_indirect_voc"]
 

@@ -15,10 +15,10 @@ Fagiuoli & Zaffalon (1998); Lauritzen & Nilsson (2001) for soundness.
 
 from __future__ import annotations
 
-from . import _bits
-from .cid import CID
-from .recall import require_recall
-from .requisite import decision_order, reduce_masks, reduced_masks
+from incentives import _bits
+from incentives.cid import CID
+from incentives.recall import require_recall
+from incentives.requisite import decision_order, reduce_masks, reduced_masks
 
 __all__ = ["admits_voi"]
 
