@@ -38,9 +38,9 @@ import numpy as np
 from causalpost.errors import GraphTooLargeError
 from causalpost.scores import ScoreTable
 
-__all__ = ["MAX_CANDIDATES", "subset_sums"]
+__all__ = ["MAX_ORDER_CANDIDATES", "subset_sums"]
 
-MAX_CANDIDATES = 24
+MAX_ORDER_CANDIDATES = 24
 
 
 def subset_sums(table: ScoreTable) -> tuple[np.ndarray, np.ndarray]:
@@ -50,13 +50,13 @@ def subset_sums(table: ScoreTable) -> tuple[np.ndarray, np.ndarray]:
     Raises
     ------
     GraphTooLargeError
-        When a node has more than :data:`MAX_CANDIDATES` candidate parents.
+        When a node has more than :data:`MAX_ORDER_CANDIDATES` candidate parents.
     """
     sizes = [c.size for c in table.candidates]
-    if max(sizes, default=0) > MAX_CANDIDATES:
+    if max(sizes, default=0) > MAX_ORDER_CANDIDATES:
         raise GraphTooLargeError(
             f"a node has {max(sizes)} candidate parents; order and partition MCMC allow "
-            f"at most {MAX_CANDIDATES} (use search_space='hybrid', 'pc' or 'best')")
+            f"at most {MAX_ORDER_CANDIDATES} (use search_space='hybrid', 'pc' or 'best')")
     sums = [_subset_sums(m, s, c) for m, s, c in zip(table.masks, table.scores, sizes)]
     offsets = np.cumsum([0] + [x.size for x in sums[:-1]]).astype(np.int64)
     return np.maximum(np.concatenate(sums), -1e300), offsets
