@@ -8,6 +8,7 @@ real cluster; ``scheduler=`` takes its address exactly as it would a remote one.
 from __future__ import annotations
 
 import json
+import time
 import warnings
 
 import numpy as np
@@ -138,6 +139,32 @@ def test_a_failed_task_is_named_never_dropped(cluster) -> None:
     with pytest.raises(CausalpostError, match="task 3 failed"):
         run_tasks(_square, list(range(6)), shared=1, n_jobs=2)
     assert run_tasks(_square, [0, 1, 2], shared=1, scheduler=cluster) == [1, 2, 5]
+
+
+class _InterruptedBar:
+    """A progress bar the user interrupts (Ctrl-C) when the first task finishes."""
+
+    def update(self, n: int = 1) -> None:
+        raise KeyboardInterrupt
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_ctrl_c_cancels_the_tasks_left(cluster) -> None:
+    from causalpost.parallel import _on_cluster
+
+    with distributed.Client(cluster, set_as_default=False) as client:
+        with pytest.raises(KeyboardInterrupt) as caught:  # its traceback holds the futures
+            _on_cluster(client, _square, list(range(40, 80)), 1,
+                        [f"task {i}" for i in range(40)], _InterruptedBar())
+
+        def ours(dask_scheduler) -> list[str]:
+            return [str(k) for k in dask_scheduler.tasks if str(k).startswith("causalpost-")]
+
+        for _ in range(100):  # the scheduler forgets cancelled tasks soon (bounded wait)
+            if not client.run_on_scheduler(ours):
+                break
+            time.sleep(0.1)
+        assert client.run_on_scheduler(ours) == [] and caught.traceback
 
 
 def test_bad_scheduler_and_n_jobs() -> None:
