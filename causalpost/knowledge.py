@@ -76,11 +76,6 @@ class BackgroundKnowledge:
             self.tiers or other.tiers,
         )
 
-    @property
-    def is_empty(self) -> bool:
-        """True when nothing is constrained."""
-        return not (self.forbidden or self.required or self.tiers)
-
     def matrices(self, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Boolean ``(forbidden, required)`` matrices over ``names``.
 

@@ -3,10 +3,11 @@
 The Python kernels read a :class:`~causalpost.scores.ScoreTable` through dicts
 and Python-int bitsets; the compiled kernels read the same table flattened
 into int64 / float64 arrays. A parent set as a mask over the node's candidates
-("local" mask) is one int64, so a node has at most :data:`MAX_LOCAL_BITS`
-candidates; sets over all nodes ("global": a DAG's parents, children and
-ancestors) are multi-word bitsets, int64 rows of :func:`n_words` words, bit
-``i`` in word ``i >> 6``, so graphs have any number of nodes. Per node, the table's parent sets
+("local" mask) is one int64, so a node has at most
+:data:`causalpost.scores.table.MAX_CANDIDATES` candidates (the score table refuses
+more); sets over all nodes ("global": a DAG's parents, children and ancestors) are
+multi-word bitsets, int64 rows of :func:`n_words` words, bit ``i`` in word ``i >> 6``,
+so graphs have any number of nodes. Per node, the table's parent sets
 appear twice: sorted by mask (for look-ups by binary search) and sorted by
 score, best first (for drawing a parent set in proportion to its weight:
 a scan from the best entry stops as soon as the entries left cannot change
@@ -24,11 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from causalpost.errors import GraphTooLargeError
 from causalpost.scores import ScoreTable
-from causalpost.scores.table import MAX_CANDIDATES as MAX_LOCAL_BITS
 
-__all__ = ["MAX_LOCAL_BITS", "FlatTable", "adjacency_to_bitsets", "bitsets_to_adjacency",
+__all__ = ["FlatTable", "adjacency_to_bitsets", "bitsets_to_adjacency",
            "flat_table", "n_words"]
 
 MAX_SUBSET_SUMS = 1 << 22  # subset sums are built when all nodes' together are no more
@@ -82,8 +81,8 @@ class FlatTable:
 
 
 def flat_table(table: ScoreTable, with_sums: bool | None = None) -> FlatTable:
-    """Flatten a score table for the compiled kernels (at most :data:`MAX_LOCAL_BITS`
-    candidate parents per node).
+    """Flatten a score table for the compiled kernels (its local masks are one int64 each:
+    :func:`~causalpost.scores.build_score_table` allows at most 62 candidates per node).
 
     Subset sums are built always (``with_sums=True``: order and partition MCMC need
     them; at most 24 candidates per node), never (False), or by default when all nodes'
@@ -93,10 +92,6 @@ def flat_table(table: ScoreTable, with_sums: bool | None = None) -> FlatTable:
 
     d = table.n_nodes
     sizes = np.array([c.size for c in table.candidates], dtype=np.int64)
-    if sizes.max(initial=0) > MAX_LOCAL_BITS:  # local masks are one int64 each
-        raise GraphTooLargeError(
-            f"a node has {sizes.max()} candidate parents; the compiled kernels allow at most "
-            f"{MAX_LOCAL_BITS} (use search_space='hybrid', 'pc' or 'best')")
     cand = np.full((d, max(int(sizes.max(initial=0)), 1)), d, dtype=np.int64)
     pos = np.zeros((d, d), dtype=np.int64)
     for j, c in enumerate(table.candidates):
@@ -276,16 +271,6 @@ def local_to_global(cand, node, local, out, row):
     while x:
         set_bit(out, row, cand[node, lowbit_index(x)])
         x &= x - 1
-
-
-@njit(cache=True)
-def global_to_local(cand, n_cand, node, parents, row):
-    """Candidate mask of ``node`` of the global nodes in the bitset ``parents[row]``."""
-    out = np.int64(0)
-    for k in range(n_cand[node]):
-        if has_bit(parents, row, cand[node, k]):
-            out |= np.int64(1) << k
-    return out
 
 
 # ---- multi-word bitsets over all nodes: int64 rows, bit i in word i >> 6 ------------------

@@ -65,11 +65,6 @@ class ScoreTable:
     scores: tuple[np.ndarray, ...]
     max_parents: int
 
-    def parents_of(self, node: int, mask: int) -> tuple[int, ...]:
-        """Global parent indices encoded by a candidate mask."""
-        cand = self.candidates[node]
-        return tuple(int(cand[k]) for k in range(cand.size) if mask >> k & 1)
-
     def global_masks(self, node: int) -> np.ndarray:
         """Parent sets as masks over all nodes (needs ``n_nodes <= 62``)."""
         if self.n_nodes > 62:

@@ -189,10 +189,6 @@ class DAGEnv:
         before = self.local_scores(masks)  # (batch, target j)
         return (after.permute(1, 2, 0) - before[:, None, :]).reshape(b, d * d).float()
 
-    def log_reward(self, adj: torch.Tensor) -> torch.Tensor:
-        """Log score + log prior of each DAG, shape (batch,)."""
-        return self.local_scores(self.parent_masks(adj)).sum(1)
-
     def n_removable(self, adj: torch.Tensor) -> torch.Tensor:
         """Edges the backward policy may remove (all but the start's), shape (batch,)."""
         return (adj & ~self.start).sum((1, 2))

@@ -349,7 +349,7 @@ class GFlowNetSampler(Sampler):
         return self._trained
 
 
-MAX_TABLE_SETS = 200_000  # parent sets over all nodes: seconds to score, not hours
+MAX_GFN_TABLE_SETS = 200_000  # parent sets over all nodes: seconds to score, not hours
 
 
 def _check_table_size(problem: Problem) -> None:
@@ -367,10 +367,10 @@ def _check_table_size(problem: Problem) -> None:
         pool = d - 1 - int(problem.forbidden[:, j].sum() - problem.forbidden[j, j])
         must = int(problem.required[:, j].sum())
         total += sum(comb(pool - must, k) for k in range(problem.max_parents - must + 1))
-    if total > MAX_TABLE_SETS:
+    if total > MAX_GFN_TABLE_SETS:
         raise GraphTooLargeError(
             f"the GFlowNet's score table would hold {total:,} parent sets over {d} nodes "
-            f"(limit {MAX_TABLE_SETS:,}); cap the parents (--max-parents 3 or 4) or use the "
+            f"(limit {MAX_GFN_TABLE_SETS:,}); cap the parents (--max-parents 3 or 4) or use the "
             "default sampler (auto), which restricts the candidate parents")
 
 
