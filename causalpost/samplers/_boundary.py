@@ -65,6 +65,7 @@ def boundary_shares(problem, candidates, draws: np.ndarray) -> np.ndarray:
         return share
     log_prior = problem.prior.log_prior_by_size(d)
     reach = transitive_closure(draws.astype(np.uint8)).astype(bool)  # reach[s, j, i]: j ~> i
+    losses: dict[tuple[int, int, tuple[int, ...]], float] = {}  # reversal costs by (i, j, pa_i)
     for j in range(d):
         inside = set(np.asarray(candidates[j]).tolist())
         outside = np.array([i for i in range(d) if i != j and i not in inside
@@ -72,56 +73,71 @@ def boundary_shares(problem, candidates, draws: np.ndarray) -> np.ndarray:
         if outside.size == 0:
             continue
         sets, inverse = np.unique(draws[:, :, j].astype(bool), axis=0, return_inverse=True)
-        gains = np.full((len(sets), outside.size), -np.inf)
-        for k, row in enumerate(sets):
-            gains[k] = _outside_gains(problem, j, tuple(int(p) for p in np.flatnonzero(row)),
-                                      outside, log_prior)
+        gains = _outside_gains(problem, j, [tuple(int(p) for p in np.flatnonzero(row))
+                                            for row in sets], outside, log_prior)
         log_w = gains[np.ravel(inverse)]
-        for s_idx, k in zip(*np.nonzero(reach[:, j, outside])):  # j is an ancestor of i
+        ancestor = reach[:, j, outside]  # j is an ancestor of i: i -> j closes a cycle ...
+        direct = ancestor & draws[:, j, outside].astype(bool)  # ... unless it reverses j -> i
+        log_w[ancestor & ~direct] = -np.inf
+        for s_idx, k in zip(*np.nonzero(direct)):
             log_w[s_idx, k] = _reversal_gain(problem, draws[s_idx], reach[s_idx], j,
-                                             int(outside[k]), log_w[s_idx, k])
+                                             int(outside[k]), log_w[s_idx, k], losses)
         w = np.exp(np.minimum(log_w, 700.0))
         share[outside, j] = (w / (1.0 + w.sum(axis=1, keepdims=True))).sum(axis=0) / n_draws
     return share
 
 
-def _outside_gains(problem, j: int, parents: tuple[int, ...], outside: np.ndarray,
-                   log_prior: np.ndarray) -> np.ndarray:
-    """Per outsider ``i``: log of the summed weight, relative to ``parents``, of the sets
-    that bring ``i`` in: ``parents + {i}`` (within ``max_parents``) and each swap
-    ``parents - {p} + {i}`` of a parent ``p`` that is not required."""
-    droppable = [p for p in parents if not problem.required[p, j]]
-    grow = len(parents) < problem.max_parents
-    variants = []  # (outsider's column, parent set, log prior ratio)
-    for col, i in enumerate(int(i) for i in outside):
-        if grow:
-            variants.append((col, tuple(sorted(parents + (i,))),
-                             log_prior[len(parents) + 1] - log_prior[len(parents)]))
-        variants.extend((col, tuple(sorted(set(parents) - {p} | {i})), 0.0)
-                        for p in droppable)
-    gains = np.full(outside.size, -np.inf)
+def _outside_gains(problem, j: int, parent_sets: list[tuple[int, ...]],
+                   outside: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+    """``gains[k, c]``: log of the summed weight, relative to ``parent_sets[k]``, of the
+    sets that bring ``outside[c]`` in: the set plus it (within ``max_parents``) and each
+    swap of a parent that is not required for it. Every distinct set is scored once (the
+    swaps of neighbouring parent sets coincide), in one batch."""
+    index: dict[tuple[int, ...], int] = {}
+
+    def at(parents: tuple[int, ...]) -> int:
+        return index.setdefault(parents, len(index))
+
+    base = [at(parents) for parents in parent_sets]
+    variants = []  # (row k, outsider's column, the set's index, log prior ratio)
+    for k, parents in enumerate(parent_sets):
+        droppable = [p for p in parents if not problem.required[p, j]]
+        grow = len(parents) < problem.max_parents
+        up = log_prior[min(len(parents) + 1, log_prior.size - 1)] - log_prior[len(parents)]
+        for col, i in enumerate(int(i) for i in outside):
+            if grow:
+                variants.append((k, col, at(tuple(sorted(parents + (i,)))), up))
+            variants.extend((k, col, at(tuple(sorted(set(parents) - {p} | {i}))), 0.0)
+                            for p in droppable)
+    gains = np.full((len(parent_sets), outside.size), -np.inf)
     if not variants:
         return gains
-    scores = problem.bound.local_scores(j, [parents, *(v[1] for v in variants)])
-    cols = np.array([v[0] for v in variants])
-    log_w = scores[1:] - scores[0] + np.array([v[2] for v in variants])
-    np.logaddexp.at(gains, cols, log_w)
+    scores = problem.bound.local_scores(j, list(index))
+    rows, cols, sets = (np.array([v[n] for v in variants], dtype=np.int64) for n in range(3))
+    ratios = np.array([v[3] for v in variants])
+    log_w = scores[sets] - scores[np.asarray(base)[rows]] + ratios
+    np.logaddexp.at(gains, (rows, cols), log_w)
     return gains
 
 
-def _reversal_gain(problem, adjacency, reach, j: int, i: int, gain: float) -> float:
-    """Where ``j`` is an ancestor of ``i``, the edge ``i -> j`` closes a cycle, unless
+def _reversal_gain(problem, adjacency, reach, j: int, i: int, gain: float,
+                   losses: dict[tuple[int, int, tuple[int, ...]], float]) -> float:
+    """Where the draw has ``j -> i``, the edge ``i -> j`` closes a cycle, unless
     ``j -> i`` is the only path: then reversing it is one step outside the space, and
-    its log gain is ``gain`` plus what ``i`` gains by losing ``j`` (``-inf`` otherwise)."""
+    its log gain is ``gain`` plus what ``i`` gains by losing ``j`` (``-inf`` otherwise;
+    ``losses`` caches the latter by ``(i, j, pa_i)`` across draws)."""
     children = np.flatnonzero(adjacency[j])
-    if not adjacency[j, i] or reach[children[children != i], i].any():
+    if reach[children[children != i], i].any():
         return -np.inf
     parents = tuple(int(p) for p in np.flatnonzero(adjacency[:, i]))
-    without = tuple(p for p in parents if p != j)
-    log_prior = problem.prior.log_prior_by_size(adjacency.shape[0])
-    scores = problem.bound.local_scores(i, [parents, without])
-    return float(gain + scores[1] - scores[0] + log_prior[len(without)]
-                 - log_prior[len(parents)])
+    key = (i, j, parents)
+    if key not in losses:
+        without = tuple(p for p in parents if p != j)
+        log_prior = problem.prior.log_prior_by_size(adjacency.shape[0])
+        scores = problem.bound.local_scores(i, [parents, without])
+        losses[key] = float(scores[1] - scores[0] + log_prior[len(without)]
+                            - log_prior[len(parents)])
+    return gain + losses[key]
 
 
 def expand(candidates, share: np.ndarray, tol: float, cap: int, per_round: int = 3,
