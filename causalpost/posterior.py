@@ -25,6 +25,7 @@ from causalpost._io import atomic_path
 from causalpost._posterior_file import FORMAT, read_posterior_file, validate_posterior_arrays
 from causalpost.diagnostics import Diagnostics
 from causalpost.errors import CausalpostError
+from causalpost.scores.draws import DiscreteDraws, LinearGaussianDraws, parameter_draws
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -149,6 +150,12 @@ class Posterior:
         return pd.DataFrame(self.edge_prob_matrix, index=self.nodes, columns=self.nodes)
 
     @property
+    def parameters(self) -> LinearGaussianDraws | DiscreteDraws | None:
+        """The parameter draws, typed by family (None when the posterior carries none);
+        views of the arrays in :attr:`params`, which holds them by name."""
+        return parameter_draws(self.params, self.n_nodes)
+
+    @property
     def effective_sample_size(self) -> float:
         """Kish's effective sample size of the weights, or ``inf`` for an exact posterior.
 
@@ -206,10 +213,11 @@ class Posterior:
         self._check_draw(i)
         graph = nx.DiGraph()
         graph.add_nodes_from(self.nodes)
+        gaussian = self.parameters
         for a, b in np.argwhere(self.adjacency[i]):
             attrs = {}
-            if "weights" in self.params:
-                attrs["weight"] = float(self.params["weights"][i, a, b])
+            if isinstance(gaussian, LinearGaussianDraws):
+                attrs["weight"] = gaussian.weight(i, a, b)
             graph.add_edge(self.nodes[a], self.nodes[b], **attrs)
         return graph
 

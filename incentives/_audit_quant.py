@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from causalpost.posterior import Posterior
+from causalpost.scores.draws import LinearGaussianDraws
 from incentives.cid import CID
 from incentives.design import Design
 from incentives.errors import CIDError, IncentiveError
@@ -40,13 +41,13 @@ from incentives.quantitative import quantitative_voc, quantitative_voi
 __all__ = ["quantitative_risk"]
 
 _COLUMNS = ["measure", "decision", "node", "n", "n_refused", "mean", "q05", "q50", "q95"]
-_GAUSSIAN = ("weights", "intercept", "noise_var")
 
 
-def _params(post: Posterior, s: int, cid: CID, design: Design) -> LinearGaussianParams:
+def _params(post: Posterior, draws: LinearGaussianDraws, s: int, cid: CID,
+            design: Design) -> LinearGaussianParams:
     names = post.nodes
     index = {v: i for i, v in enumerate(names)}
-    w = post.params["weights"][s]
+    w = draws.weights[s]
     weights, utilities = {}, {}
     for a, b in cid.edges:
         if cid.role(b) != "chance":
@@ -56,7 +57,7 @@ def _params(post: Posterior, s: int, cid: CID, design: Design) -> LinearGaussian
         parents = cid.parents(u)
         if u in index:
             coef = np.array([w[index[p], index[u]] if p in index else 1.0 for p in parents])
-            c = float(post.params["intercept"][s, index[u]])
+            c = float(draws.intercept[s, index[u]])
         else:
             coef, c = np.ones(len(parents)), 0.0
         utilities[u] = Quadratic.make(parents, -np.outer(coef, coef), -2 * c * coef, -c * c)
@@ -64,8 +65,8 @@ def _params(post: Posterior, s: int, cid: CID, design: Design) -> LinearGaussian
     return LinearGaussianParams(
         weights,
         utilities,
-        {v: float(post.params["intercept"][s, index[v]]) for v in chance},
-        {v: float(post.params["noise_var"][s, index[v]]) for v in chance},
+        {v: float(draws.intercept[s, index[v]]) for v in chance},
+        {v: float(draws.noise_var[s, index[v]]) for v in chance},
     )
 
 
@@ -88,7 +89,8 @@ def quantitative_risk(
     """
     if n_draws <= 0 or not design.protected:
         return None, "not computed (no protected nodes, or n_quantitative = 0)"
-    if not all(k in post.params for k in _GAUSSIAN):
+    gaussian = post.parameters
+    if not isinstance(gaussian, LinearGaussianDraws):
         return None, (
             "not computed: needs linear-Gaussian parameters (weights, intercept, "
             "noise_var); discrete tables carry no effect of the agent's decision"
@@ -101,7 +103,7 @@ def quantitative_risk(
             cid = design.compose(post.adjacency[s], post.nodes)
         except CIDError:
             continue
-        params = _params(post, int(s), cid, design)
+        params = _params(post, gaussian, int(s), cid, design)
         for x in design.protected:
             _add(values, ("voc", "*", x), quantitative_voc, cid, params, x)
             for d in design.decision_names:
