@@ -10,6 +10,7 @@ from __future__ import annotations
 from causalpost import samplers
 from causalpost.api import fit, make_sampler, score_table
 from causalpost.data import Dataset, from_numpy, from_pandas, load_csv
+from causalpost.diagnostics import Diagnostics
 from causalpost.errors import (
     CausalpostError,
     ChainDisagreementWarning,
@@ -32,6 +33,7 @@ __all__ = [
     "ChainDisagreementWarning",
     "DataError",
     "Dataset",
+    "Diagnostics",
     "GraphError",
     "GraphPrior",
     "GraphTooLargeError",

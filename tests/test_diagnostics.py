@@ -70,3 +70,7 @@ def test_a_version_1_file_loads_and_a_newer_one_fails_clearly(tmp_path):
 def test_a_diagnostic_of_the_wrong_type_is_one_line(tmp_path, key, value, words):
     with pytest.raises(cp.CausalpostError, match=f"diagnostics '{key}' must be {words}"):
         Posterior.load(_file(tmp_path / "bad.npz", {key: value}))
+
+
+def test_diagnostics_is_public():
+    assert cp.Diagnostics is Diagnostics and "Diagnostics" in cp.__all__
