@@ -213,6 +213,20 @@ def test_traces_one_line_per_chain() -> None:
     assert len(plot.plot_traces(one).axes[0].get_lines()) == 1
 
 
+def test_traces_are_drawn_against_chain_iterations_with_the_discarded_part_shaded() -> None:
+    trace = np.zeros((2, 40))
+    post = random_posterior(n_draws=20, diagnostics={
+        "log_score_trace": trace, "trace_every": 10, "trace_start": 5, "window_start": 200})
+    ax = plot.plot_traces(post).axes[0]
+    for line in ax.get_lines():
+        np.testing.assert_array_equal(line.get_xdata(), 5 + 10 * np.arange(40))
+    (shade,) = ax.patches
+    x = (shade.get_x(), shade.get_x() + shade.get_width()) if hasattr(shade, "get_width") \
+        else np.asarray(shade.get_xy())[:, 0]  # a Rectangle (matplotlib >= 3.9) or Polygon
+    assert min(x) == 5 and max(x) == 200  # first record to the first kept iteration
+    assert "one per 10 iterations" in ax.get_title()
+
+
 def test_traces_of_an_exact_posterior_is_a_clear_error(exact5) -> None:
     with pytest.raises(CausalpostError, match="no log-score trace.*exact"):
         plot.plot_traces(exact5)

@@ -48,19 +48,28 @@ def plot_traces(posterior: Posterior, ax: Axes | None = None) -> Figure:
     trace = np.atleast_2d(np.asarray(trace, dtype=np.float64))
     if trace.ndim != 2 or trace.shape[1] == 0:
         raise CausalpostError(f"log_score_trace must be (n_chains, n_iter), got {trace.shape}")
-    n_chains, n_iter = trace.shape
+    n_chains, n_records = trace.shape
+    diag = posterior.diagnostics
+    every, start = int(diag.get("trace_every") or 1), int(diag.get("trace_start") or 0)
+    iterations = start + every * np.arange(n_records)  # each record's chain iteration
     fig, ax = figure_axes(ax, (8.0, 4.0))
+    kept_from = diag.get("window_start") or diag.get("burn_in")
+    if kept_from:  # what the draws leave out: burn-in and any earlier rounds' start
+        ax.axvspan(iterations[0], kept_from, color="0.9", zorder=0,
+                   label=f"discarded (iterations < {int(kept_from):,})")
     palette = colormaps["tab10"] if n_chains <= 10 else colormaps["viridis"].resampled(n_chains)
     for c, chain in enumerate(trace):
-        ax.plot(np.arange(n_iter), chain, linewidth=0.8, alpha=0.85, color=palette(c),
+        ax.plot(iterations, chain, linewidth=0.8, alpha=0.85, color=palette(c),
                 label=f"chain {c + 1}")
     ax.set_xlabel("iteration")
     ax.set_ylabel("log score\n(log marginal likelihood + log prior)")
     if n_chains <= 10:
-        ax.legend(loc="lower right", fontsize=8, ncols=min(n_chains, 5))
+        ax.legend(loc="lower right", fontsize=8, ncols=min(n_chains + bool(kept_from), 5))
     sampler = posterior.info.get("sampler") or "sampler"
+    span = (f"{n_records:,} iterations" if every == 1 and start == 0 else
+            f"{n_records:,} records, one per {every:,} iterations")
     ax.set_title(f"Log-score traces: {n_chains} chain{'s' if n_chains > 1 else ''} \u00d7 "
-                 f"{n_iter:,} iterations\n{sampler}, {posterior.n_draws:,} draws kept")
+                 f"{span}\n{sampler}, {posterior.n_draws:,} draws kept")
     return fig
 
 
