@@ -26,12 +26,14 @@ Koller, D. & Friedman, N. (2009). Probabilistic Graphical Models, chapter 9
 from __future__ import annotations
 
 from string import ascii_letters
+from typing import Any
 
 import numpy as np
 
 from causalpost._guard_parse import Harm
 from causalpost.errors import CausalpostError
 from causalpost.graphs import transitive_closure
+from causalpost.scores.draws import DiscreteDraws
 
 __all__ = ["check_before", "discrete_probabilities"]
 
@@ -52,8 +54,7 @@ def check_before(graphs: np.ndarray, probs: np.ndarray, nodes, action_nodes, giv
 
 
 def discrete_probabilities(
-    params: dict[str, np.ndarray],
-    arities: list[int],
+    parameters: DiscreteDraws,
     adjacency: np.ndarray,
     draws: np.ndarray,
     action_nodes: tuple[int, ...],
@@ -73,7 +74,7 @@ def discrete_probabilities(
                               f"{len(ascii_letters) - 1} are supported")
     letter = {j: ascii_letters[k] for k, j in enumerate(relevant)}
     batch = ascii_letters[len(relevant)]
-    mask = np.zeros(arities[harm.node])
+    mask = np.zeros(parameters.arity(harm.node))
     mask[list(harm.levels or ())] = 1.0
     out = np.empty((draws.size, action_values.shape[0]))
     for r, row in enumerate(action_values):
@@ -83,7 +84,7 @@ def discrete_probabilities(
         for j in relevant:
             if j in action_nodes:
                 continue
-            table, labels = _factor(params, arities, adjacency, draws, j, fixed, letter)
+            table, labels = _factor(parameters, adjacency, draws, j, fixed, letter)
             operands.append(table)
             subscripts.append(batch + labels)
         spec = ",".join(subscripts) + "->" + batch + letter[harm.node]
@@ -92,13 +93,11 @@ def discrete_probabilities(
     return out
 
 
-def _factor(params, arities, adjacency, draws, j, fixed, letter):
+def _factor(parameters: DiscreteDraws, adjacency, draws, j, fixed, letter):
     """Node j's table over (draw, parents ascending..., j), fixed nodes sliced out."""
     parents = np.flatnonzero(adjacency[:, j])
-    cards = [arities[p] for p in parents]
-    n_configs = int(np.prod(cards)) if cards else 1
-    table = params[f"cpt_{j}"][draws, :n_configs, :].reshape(draws.size, *cards, arities[j])
-    index: list[object] = [slice(None)]
+    table = parameters.table(j, parents, draws)
+    index: list[Any] = [slice(None)]
     labels = ""
     for node in [*parents.tolist(), j]:
         if node in fixed:

@@ -29,6 +29,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from causalpost._guard_parse import Harm
+from causalpost.scores.draws import LinearGaussianDraws
 
 __all__ = ["gaussian_probabilities"]
 
@@ -36,7 +37,7 @@ _CHUNK = 4096
 
 
 def gaussian_probabilities(
-    params: dict[str, np.ndarray],
+    parameters: LinearGaussianDraws,
     action_nodes: tuple[int, ...],
     action_values: np.ndarray,
     harm: Harm,
@@ -44,12 +45,11 @@ def gaussian_probabilities(
     observed: str,
 ) -> np.ndarray:
     """The harm probability of every draw and action row, shape (n_draws, n_rows)."""
-    weights, intercept, noise_var = params["weights"], params["intercept"], params["noise_var"]
-    n_draws = weights.shape[0]
-    out = np.empty((n_draws, action_values.shape[0]))
-    for start in range(0, n_draws, _CHUNK):
+    out = np.empty((parameters.n_draws, action_values.shape[0]))
+    for start in range(0, parameters.n_draws, _CHUNK):
         part = slice(start, start + _CHUNK)
-        out[part] = _chunk(weights[part], intercept[part], noise_var[part], action_nodes,
+        chunk = parameters.take(part)
+        out[part] = _chunk(chunk.weights, chunk.intercept, chunk.noise_var, action_nodes,
                            action_values, harm, given, observed)
     return out
 

@@ -1,5 +1,9 @@
 """Adapter to pgmpy: the one module that builds pgmpy objects.
 
+The typed parameter draws (:mod:`causalpost.scores.draws`) hand their numbers to
+:func:`linear_gaussian_network` / :func:`discrete_network`; :func:`hill_climb` runs
+pgmpy's greedy search.
+
 Kept apart so a rename in pgmpy touches one file (pycid pinned itself to an
 old pgmpy by subclassing its model class; we only construct its objects).
 """
@@ -7,13 +11,15 @@ old pgmpy by subclassing its model class; we only construct its objects).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
 
-__all__ = ["hill_climb", "to_pgmpy"]
+__all__ = ["discrete_network", "hill_climb", "linear_gaussian_network"]
 
 # our score names -> pgmpy's, by data kind
 _HC_SCORES = {
@@ -22,61 +28,47 @@ _HC_SCORES = {
 }
 
 
-def to_pgmpy(posterior, i: int):
-    """Draw ``i`` of a posterior as a pgmpy network with its parameter draw."""
-    if "weights" in posterior.params:
-        return _linear_gaussian(posterior, i)
-    if any(k.startswith("cpt_") for k in posterior.params):
-        return _discrete(posterior, i)
-    raise CausalpostError("this posterior carries no parameters to build a pgmpy model from")
+def linear_gaussian_network(nodes: Sequence[str], adjacency: np.ndarray,
+                            cpds: Sequence[tuple[list[int], list[float], float]]) -> Any:
+    """A pgmpy ``LinearGaussianBayesianNetwork``.
 
-
-def _edges(posterior, i: int) -> list[tuple[str, str]]:
-    nodes = posterior.nodes
-    return [(nodes[a], nodes[b]) for a, b in np.argwhere(posterior.adjacency[i])]
-
-
-def _linear_gaussian(posterior, i: int):
+    Node j's entry of ``cpds`` is (parents, [intercept, weights of the parents...], std).
+    """
     from pgmpy.factors.continuous import LinearGaussianCPD
     from pgmpy.models import LinearGaussianBayesianNetwork
 
-    model = LinearGaussianBayesianNetwork(_edges(posterior, i))
-    model.add_nodes_from(posterior.nodes)
-    weights = posterior.params["weights"][i]
-    cpds = []
-    for j, name in enumerate(posterior.nodes):
-        parents = np.flatnonzero(posterior.adjacency[i][:, j])
-        beta = [float(posterior.params["intercept"][i, j])]
-        beta += [float(weights[p, j]) for p in parents]
-        std = float(np.sqrt(posterior.params["noise_var"][i, j]))
-        cpds.append(LinearGaussianCPD(name, beta, std, [posterior.nodes[p] for p in parents]))
-    model.add_cpds(*cpds)
+    model = LinearGaussianBayesianNetwork(_edges(nodes, adjacency))
+    model.add_nodes_from(nodes)
+    model.add_cpds(*[LinearGaussianCPD(name, beta, std, [nodes[p] for p in parents])
+                     for name, (parents, beta, std) in zip(nodes, cpds)])
     return model
 
 
-def _discrete(posterior, i: int):
+def discrete_network(nodes: Sequence[str], adjacency: np.ndarray,
+                     levels: Sequence[Sequence[str] | None],
+                     tables: Sequence[np.ndarray]) -> Any:
+    """A pgmpy ``DiscreteBayesianNetwork``; node j's table is (n_parent_configs, arity_j)."""
     from pgmpy.factors.discrete import TabularCPD
     from pgmpy.models import DiscreteBayesianNetwork
 
-    levels = posterior.info.get("levels")
-    if not levels:
-        raise CausalpostError("the posterior does not record the discrete levels of its nodes")
-    model = DiscreteBayesianNetwork(_edges(posterior, i))
-    model.add_nodes_from(posterior.nodes)
+    model = DiscreteBayesianNetwork(_edges(nodes, adjacency))
+    model.add_nodes_from(nodes)
     cpds = []
-    for j, name in enumerate(posterior.nodes):
-        parents = np.flatnonzero(posterior.adjacency[i][:, j])
-        cards = [len(levels[p]) for p in parents]
-        n_configs = int(np.prod(cards)) if cards else 1
-        table = posterior.params[f"cpt_{j}"][i, :n_configs, :]
+    for j, name in enumerate(nodes):
+        parents = np.flatnonzero(adjacency[:, j]).tolist()
+        cards = [len(levels[p] or ()) for p in parents]
         cpds.append(TabularCPD(
-            name, len(levels[j]), table.T,
-            evidence=[posterior.nodes[p] for p in parents] or None,
+            name, len(levels[j] or ()), tables[j].T,
+            evidence=[nodes[p] for p in parents] or None,
             evidence_card=cards or None,
-            state_names={posterior.nodes[k]: list(levels[k]) for k in [j, *parents]},
+            state_names={nodes[k]: list(levels[k] or ()) for k in [j, *parents]},
         ))
     model.add_cpds(*cpds)
     return model
+
+
+def _edges(nodes: Sequence[str], adjacency: np.ndarray) -> list[tuple[str, str]]:
+    return [(nodes[a], nodes[b]) for a, b in np.argwhere(adjacency)]
 
 
 def hill_climb(

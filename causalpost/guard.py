@@ -50,10 +50,10 @@ from causalpost._guard_parse import Problem, parse_problem
 from causalpost._guard_report import GuardReport
 from causalpost.errors import CausalpostError
 from causalpost.posterior import Posterior
+from causalpost.scores.draws import DiscreteDraws, LinearGaussianDraws
 
 __all__ = ["GuardReport", "credible_size", "guard"]
 
-_GAUSSIAN = ("weights", "intercept", "noise_var")
 # a progress bar over the distinct graphs of a discrete posterior from this many on
 PROGRESS_MIN_GRAPHS = 2000
 
@@ -104,8 +104,8 @@ def guard(
     Parameters
     ----------
     posterior : Posterior
-        With parameter draws: linear-Gaussian (``weights``, ``intercept``,
-        ``noise_var``) or discrete tables (``cpt_<j>``); not modified.
+        With parameter draws (:attr:`Posterior.parameters`): linear-Gaussian or
+        discrete tables; not modified.
     action : str, sequence of str or mapping
         ``{"Dose": 3.0}`` or ``"Dose=3"``; one node may take a grid,
         ``{"Dose": [0, 1, 2]}`` or ``"Dose=0:5:11"`` (one report row per value).
@@ -153,15 +153,17 @@ def guard(
     >>> import numpy as np
     >>> from causalpost import Posterior
     >>> adj = np.array([[[0, 1], [0, 0]], [[0, 0], [1, 0]]])  # X -> Y, Y -> X
-    >>> params = {"weights": np.array([[[0, 1.0], [0, 0]], [[0, 0], [1.0, 0]]]),
-    ...           "intercept": np.zeros((2, 2)), "noise_var": np.ones((2, 2))}
+    >>> from causalpost.scores.draws import LinearGaussianDraws
+    >>> params = LinearGaussianDraws(np.array([[[0, 1.0], [0, 0]], [[0, 0], [1.0, 0]]]),
+    ...                              np.zeros((2, 2)), np.ones((2, 2))).to_params()
     >>> post = Posterior(["X", "Y"], adj, np.log([0.1, 0.9]), params, exact=True)
     >>> report = guard(post, {"X": 3.0}, "Y>2", threshold=0.2)
     >>> round(report.marginal, 3), round(report.bound, 3), report.verdict
     (0.105, 0.841, 'defer')
     """
     _check_arguments(posterior, threshold, alpha, observed, level)
-    kind = _kind(posterior)
+    parameters = _parameters(posterior)
+    kind = "discrete" if isinstance(parameters, DiscreteDraws) else "linear-gaussian"
     levels = posterior.info.get("levels") or [None] * posterior.n_nodes
     if kind == "discrete":
         levels = [lv if lv is None else [str(v) for v in lv] for lv in levels]
@@ -169,12 +171,12 @@ def guard(
         levels = [None] * posterior.n_nodes
     problem = parse_problem(posterior.nodes, levels, action, harm, given)
     graphs, probs, inverse = posterior.unique_graphs()
-    if kind == "discrete":
+    if isinstance(parameters, DiscreteDraws):
         if observed == "before":
             check_before(graphs, probs, posterior.nodes, problem.action_nodes, problem.given)
-        per_draw = _discrete(posterior, problem, graphs, inverse, levels, quiet)
+        per_draw = _discrete(parameters, problem, graphs, inverse, quiet)
     else:
-        per_draw = gaussian_probabilities(posterior.params, problem.action_nodes,
+        per_draw = gaussian_probabilities(parameters, problem.action_nodes,
                                           problem.action_values, problem.harm, problem.given,
                                           observed)
     weights = posterior.weights
@@ -207,22 +209,21 @@ def _check_arguments(posterior, threshold, alpha, observed, level) -> None:
         raise CausalpostError(f"observed must be 'before' or 'after'; got {observed!r}")
 
 
-def _kind(posterior: Posterior) -> str:
-    keys = posterior.params
-    if all(k in keys for k in _GAUSSIAN):
-        return "linear-gaussian"
-    if keys and all(f"cpt_{j}" in keys for j in range(posterior.n_nodes)):
-        if not posterior.info.get("levels"):
-            raise CausalpostError("the posterior does not record the levels of its discrete "
-                                  "nodes")
-        return "discrete"
-    raise CausalpostError("the posterior carries no parameter draws (linear-Gaussian weights "
-                          "or discrete tables); fit it with parameters to guard an action")
+def _parameters(posterior: Posterior) -> LinearGaussianDraws | DiscreteDraws:
+    parameters = posterior.parameters
+    if parameters is None:
+        raise CausalpostError("the posterior carries no parameter draws (linear-Gaussian "
+                              "weights or discrete tables); fit it with parameters to guard "
+                              "an action")
+    if isinstance(parameters, DiscreteDraws) and not posterior.info.get("levels"):
+        raise CausalpostError("the posterior does not record the levels of its discrete "
+                              "nodes")
+    return parameters
 
 
-def _discrete(posterior, problem: Problem, graphs, inverse, levels, quiet) -> np.ndarray:
-    arities = [len(lv) if lv is not None else 0 for lv in levels]
-    out = np.empty((posterior.n_draws, problem.action_values.shape[0]))
+def _discrete(parameters: DiscreteDraws, problem: Problem, graphs, inverse,
+              quiet) -> np.ndarray:
+    out = np.empty((parameters.n_draws, problem.action_values.shape[0]))
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(graphs) + 1))
     bar = tqdm(range(len(graphs)), desc="guard", unit="graph",
@@ -231,7 +232,7 @@ def _discrete(posterior, problem: Problem, graphs, inverse, levels, quiet) -> np
         draws = order[bounds[g]:bounds[g + 1]]
         if draws.size:
             out[draws] = discrete_probabilities(
-                posterior.params, arities, graphs[g], draws, problem.action_nodes,
+                parameters, graphs[g], draws, problem.action_nodes,
                 problem.action_values, problem.harm, problem.given)
     return out
 

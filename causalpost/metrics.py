@@ -19,7 +19,8 @@ from scipy.stats import rankdata
 
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
-from causalpost.graphs import group_by_parents, shd
+from causalpost.graphs import shd
+from causalpost.scores.draws import DiscreteDraws, LinearGaussianDraws
 
 if TYPE_CHECKING:
     from causalpost.posterior import Posterior
@@ -99,9 +100,10 @@ def held_out_log_likelihood(posterior: Posterior, test_data: Dataset) -> float:
     For each test row ``x`` this is ``log sum_s w_s p(x | G_s, theta_s)``, the
     log of the weighted mean over the draws of the row's density under draw
     ``s``'s graph and parameters (computed as a log-sum-exp), averaged over the
-    rows. Linear-Gaussian draws (``weights``, ``intercept``, ``noise_var``)
-    give each node ``Normal(intercept_j + x_pa . w_pa,j, noise_var_j)``;
-    discrete draws (``cpt_<j>``) give ``P(x_j | x_pa)`` from their tables.
+    rows. Linear-Gaussian draws give each node
+    ``Normal(intercept_j + x_pa . w_pa,j, noise_var_j)``; discrete draws give
+    ``P(x_j | x_pa)`` from their tables (``log_density`` of
+    :attr:`causalpost.Posterior.parameters`).
 
     Parameters
     ----------
@@ -133,8 +135,9 @@ def held_out_log_likelihood(posterior: Posterior, test_data: Dataset) -> float:
     >>> import numpy as np
     >>> from causalpost.data import from_numpy
     >>> from causalpost.posterior import Posterior
-    >>> params = {"weights": np.zeros((1, 1, 1)), "intercept": np.zeros((1, 1)),
-    ...           "noise_var": np.ones((1, 1))}
+    >>> from causalpost.scores.draws import LinearGaussianDraws
+    >>> params = LinearGaussianDraws(np.zeros((1, 1, 1)), np.zeros((1, 1)),
+    ...                              np.ones((1, 1))).to_params()
     >>> post = Posterior(["X"], np.zeros((1, 1, 1)), params=params)
     >>> test = from_numpy(np.array([[-1.0], [0.0], [1.0]]), ["X"])
     >>> round(held_out_log_likelihood(post, test), 4)  # mean of log N(x; 0, 1)
@@ -144,15 +147,15 @@ def held_out_log_likelihood(posterior: Posterior, test_data: Dataset) -> float:
         raise CausalpostError(f"test_data must be a causalpost Dataset, got "
                               f"{type(test_data).__name__}")
     columns = _matching_columns(posterior.nodes, test_data)
-    if "weights" in posterior.params:
+    parameters = posterior.parameters
+    if isinstance(parameters, LinearGaussianDraws):
         discrete = [test_data.names[c] for c in columns if test_data.kinds[c] != "continuous"]
         if discrete:
             raise CausalpostError(f"test column {discrete[0]!r} is discrete but the posterior "
                                   "is linear-Gaussian")
         rows = np.asarray(test_data.values, dtype=float)[:, columns]
-        density = _gaussian_log_density
-    elif any(key.startswith("cpt_") for key in posterior.params):
-        rows, density = _test_codes(posterior, test_data, columns), _discrete_log_density
+    elif isinstance(parameters, DiscreteDraws):
+        rows = _test_codes(posterior, test_data, columns)
     else:
         raise CausalpostError("the posterior carries no parameters; fit it with "
                               "parameters=True to compute a held-out log-likelihood")
@@ -160,7 +163,8 @@ def held_out_log_likelihood(posterior: Posterior, test_data: Dataset) -> float:
     step = max(1, _CHUNK // max(rows.size, 1))
     for start in range(0, posterior.n_draws, step):
         block = slice(start, start + step)
-        log_p = posterior.log_weights[block, None] + density(posterior, block, rows)
+        density = parameters.take(block).log_density(posterior.adjacency[block], rows)
+        log_p = posterior.log_weights[block, None] + density
         total = np.logaddexp(total, logsumexp(log_p, axis=0))
     return float(total.mean())
 
@@ -173,16 +177,6 @@ def _matching_columns(nodes: tuple[str, ...], test_data: Dataset) -> np.ndarray:
         raise CausalpostError(f"the test data's columns do not match the posterior's nodes: "
                               f"missing {missing}, unexpected {extra}")
     return np.array([test_data.names.index(n) for n in nodes], dtype=np.int64)
-
-
-def _gaussian_log_density(posterior: Posterior, block: slice, values: np.ndarray) -> np.ndarray:
-    """``log p(row | draw)`` of linear-Gaussian draws, shape (n_block_draws, n_rows)."""
-    weights = posterior.params["weights"][block]
-    intercept, var = posterior.params["intercept"][block], posterior.params["noise_var"][block]
-    mean = np.einsum("ni,sij->snj", values, weights) + intercept[:, None, :]
-    log_pdf = -0.5 * (np.log(2 * np.pi * var[:, None, :])
-                      + (values[None] - mean) ** 2 / var[:, None, :])
-    return log_pdf.sum(axis=-1)
 
 
 def _test_codes(posterior: Posterior, test_data: Dataset, columns: np.ndarray) -> np.ndarray:
@@ -203,22 +197,6 @@ def _test_codes(posterior: Posterior, test_data: Dataset, columns: np.ndarray) -
         lookup = np.array([list(levels[j]).index(lv) for lv in test_levels], dtype=np.int64)
         codes[:, j] = lookup[test_data.values[:, col].astype(np.int64)]
     return codes
-
-
-def _discrete_log_density(posterior: Posterior, block: slice, codes: np.ndarray) -> np.ndarray:
-    """``log p(row | draw)`` of discrete draws with ``cpt_<j>`` tables, per block draw."""
-    arities = np.array([len(lv) for lv in posterior.info["levels"]], dtype=np.int64)
-    adjacency = posterior.adjacency[block]
-    out = np.zeros((adjacency.shape[0], codes.shape[0]))
-    for node in range(codes.shape[1]):
-        cpt = posterior.params[f"cpt_{node}"][block]
-        for parents, draws in group_by_parents(adjacency, node):
-            config = np.zeros(codes.shape[0], dtype=np.int64)
-            for p in parents:  # ascending parents, the last varying fastest
-                config = config * arities[p] + codes[:, p]
-            with np.errstate(divide="ignore"):
-                out[draws] += np.log(cpt[draws][:, config, codes[:, node]])
-    return out
 
 
 def _check_truth(truth: np.ndarray, n_nodes: int) -> np.ndarray:

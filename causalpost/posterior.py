@@ -227,10 +227,12 @@ class Posterior:
         Returns a ``DiscreteBayesianNetwork`` with ``TabularCPD`` s for discrete
         data, a ``LinearGaussianBayesianNetwork`` for continuous data.
         """
-        from causalpost import _pgmpy
-
         self._check_draw(i)
-        return _pgmpy.to_pgmpy(self, i)
+        parameters = self.parameters
+        if parameters is None:
+            raise CausalpostError("this posterior carries no parameters to build a pgmpy "
+                                  "model from")
+        return parameters.to_pgmpy(i, self.adjacency[i], self.nodes, self.info.get("levels"))
 
     def plot_edges(self, **kwargs: Any) -> Any:
         """Heatmap of the edge probabilities; see :func:`causalpost.plot.plot_edge_probs`."""

@@ -1,11 +1,11 @@
 """Simulate data from one sampled world model, observationally or under a hard intervention.
 
 A posterior draw is a DAG with the parameters of its conditional
-distributions (linear-Gaussian: ``weights``, ``intercept``, ``noise_var``;
-discrete: ``cpt_<j>``). :func:`simulate_draw` samples rows from it in
-topological order; ``do`` replaces the mechanism of the intervened nodes by
-given values (a perfect intervention), which is how an experiment is
-simulated under a plausible world (:mod:`incentives.plan`).
+distributions (:attr:`causalpost.Posterior.parameters`: linear-Gaussian or
+discrete). :func:`simulate_draw` samples rows from it in topological order;
+``do`` replaces the mechanism of the intervened nodes by given values (a
+perfect intervention), which is how an experiment is simulated under a
+plausible world (:mod:`incentives.plan`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections.abc import Mapping
 import numpy as np
 
 from causalpost.errors import CausalpostError
-from causalpost.graphs import topological_order
 from causalpost.posterior import Posterior
 
 __all__ = ["simulate_draw"]
@@ -57,41 +56,20 @@ def simulate_draw(
     --------
     >>> import numpy as np
     >>> adj = np.array([[[0, 1], [0, 0]]])
-    >>> params = {"weights": np.array([[[0, 2.0], [0, 0]]]), "intercept": np.zeros((1, 2)),
-    ...           "noise_var": np.full((1, 2), 1e-20)}
+    >>> from causalpost.scores.draws import LinearGaussianDraws
+    >>> params = LinearGaussianDraws(np.array([[[0, 2.0], [0, 0]]]), np.zeros((1, 2)),
+    ...                              np.full((1, 2), 1e-20)).to_params()
     >>> post = Posterior(["X", "Y"], adj, params=params)
     >>> rows = simulate_draw(post, 0, 3, do={0: np.array([1.0, 2.0, 3.0])})
     >>> rows[:, 1].round(6).tolist()
     [2.0, 4.0, 6.0]
     """
     rng = np.random.default_rng(seed)
-    do = dict(do or {})
-    graph = posterior.adjacency[i].astype(bool)
-    d = posterior.n_nodes
-    for node, values in do.items():
+    for node, values in (do or {}).items():
         if np.shape(values) != (n_rows,):
             raise CausalpostError(f"do values for node {node} must have {n_rows} entries")
-    out = np.zeros((n_rows, d))
-    params = posterior.params
-    gaussian = all(k in params for k in ("weights", "intercept", "noise_var"))
-    if not gaussian and not any(k.startswith("cpt_") for k in params):
+    parameters = posterior.parameters
+    if parameters is None:
         raise CausalpostError("the posterior carries no parameter draws to simulate from; "
                               "fit it with parameters (the default)")
-    levels = posterior.info.get("levels") or [None] * d
-    for j in topological_order(graph):
-        if j in do:
-            out[:, j] = do[j]
-            continue
-        parents = np.flatnonzero(graph[:, j])
-        if gaussian:
-            mean = params["intercept"][i, j] + out[:, parents] @ params["weights"][i, parents, j]
-            out[:, j] = mean + np.sqrt(params["noise_var"][i, j]) * rng.standard_normal(n_rows)
-            continue
-        config = np.zeros(n_rows, dtype=np.int64)
-        for p in parents:  # mixed radix, ascending parents, the last varying fastest
-            config = config * len(levels[p]) + out[:, p].astype(np.int64)
-        table = params[f"cpt_{j}"][i]
-        cumulative = np.cumsum(table[config], axis=1)
-        u = rng.random(n_rows)[:, None] * cumulative[:, -1:]
-        out[:, j] = np.minimum((u > cumulative).sum(axis=1), table.shape[1] - 1)
-    return out
+    return parameters.simulate(i, posterior.adjacency[i], n_rows, do=do, rng=rng)

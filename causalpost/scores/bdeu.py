@@ -33,6 +33,7 @@ from scipy.special import gammaln
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
 from causalpost.graphs import group_by_parents
+from causalpost.scores.draws import DiscreteDraws
 
 __all__ = ["BDeu", "BoundBDeu"]
 
@@ -130,14 +131,15 @@ class BoundBDeu:
         Returns
         -------
         dict
-            ``cpt_<j>`` of shape (n_draws, max_configs_j, arity_j): row k is
+            :meth:`DiscreteDraws.to_params` of the tables, node j's of shape
+            (n_draws, max_configs_j, arity_j): row k is
             ``P(X_j | parents in ascending index order = config k)``, configs in
             mixed radix with the last parent varying fastest (pgmpy's order);
             rows past a draw's own number of configurations are NaN.
         """
         adjacency = np.asarray(adjacency, dtype=bool)
         n_draws = adjacency.shape[0]
-        params = {}
+        cpts = []
         for node in range(self.n_nodes):
             groups = list(group_by_parents(adjacency, node))
             sizes = [int(np.prod(self.arities[parents])) for parents, _ in groups]
@@ -147,8 +149,8 @@ class BoundBDeu:
                 counts = self.counts(node, tuple(parents.tolist()))
                 concentration = self.ess / (size * arity) + counts
                 cpt[draws, :size, :] = _dirichlet_rows(concentration, draws.size, rng)
-            params[f"cpt_{node}"] = cpt
-        return params
+            cpts.append(cpt)
+        return DiscreteDraws(tuple(cpts)).to_params()
 
 
 def _dirichlet_rows(concentration: np.ndarray, n_draws: int, rng: np.random.Generator):

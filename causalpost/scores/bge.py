@@ -48,6 +48,7 @@ from scipy.special import gammaln
 from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
 from causalpost.graphs import group_by_parents
+from causalpost.scores.draws import LinearGaussianDraws
 
 __all__ = ["BGe", "BoundBGe"]
 
@@ -260,7 +261,7 @@ class BoundBGe:
         scale, loc = self.scale, self.location
         w = weights * scale[None, None, :] / scale[None, :, None]
         c = loc[None, :] + scale[None, :] * intercept - np.einsum("sij,i->sj", w, loc)
-        return {"weights": w, "intercept": c, "noise_var": noise_var * scale[None, :] ** 2}
+        return LinearGaussianDraws(w, c, noise_var * scale[None, :] ** 2).to_params()
 
 
 def _batched_logdet(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
