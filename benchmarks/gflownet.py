@@ -28,12 +28,12 @@ import time
 import numpy as np
 import torch
 
-from causalpost.datasets import linear_gaussian
 from causalpost.graphs import masks_to_adjacency
 from causalpost.metrics import edge_auroc, expected_shd, jensen_shannon
 from causalpost.samplers._common import prepare_problem
 from causalpost.samplers.exact import exact_log_weights
 from causalpost.samplers.gflownet import GFlowNetSampler, policy_log_probs
+from causalpost.synthetic import linear_gaussian
 
 SCORE_OPTIONS = {"standardize": False}
 

@@ -36,13 +36,12 @@ import numpy as np
 import torch
 
 from causalpost.data import from_numpy
-from causalpost.datasets import linear_gaussian
 from causalpost.graphs import masks_to_adjacency
 from causalpost.metrics import edge_auroc, held_out_log_likelihood, jensen_shannon
 from causalpost.samplers._common import prepare_problem
 from causalpost.samplers.exact import exact_log_weights
 from causalpost.samplers.gflownet import GFlowNetSampler, policy_log_probs
-from causalpost.synthetic import _linear_sem
+from causalpost.synthetic import _linear_sem, linear_gaussian
 
 SCORE = {"score": "bge", "score_options": {"standardize": False}}
 VARIANTS = {

@@ -1,6 +1,6 @@
 """Speed and accuracy of the MCMC samplers on linear-Gaussian ER2 data (issue 3).
 
-For each (d, n): data from ``causalpost.datasets.linear_gaussian`` (ER graph,
+For each (d, n): data from ``causalpost.synthetic.linear_gaussian`` (ER graph,
 2 edges per node in expectation, weights N(0, 1), noise sd 0.1), the BGe
 score on unstandardized data, and for each sampler its wall time (score table
 included), the max and mean absolute error of its edge marginals against the
@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from causalpost.datasets import linear_gaussian
 from causalpost.samplers._common import prepare_problem
 from causalpost.samplers.exact import ExactSampler
 from causalpost.samplers.order_mcmc import OrderMCMC
 from causalpost.samplers.partition_mcmc import PartitionMCMC
 from causalpost.samplers.structure_mcmc import StructureMCMC
+from causalpost.synthetic import linear_gaussian
 
 SCORE = {"score": "bge", "score_options": {"standardize": False}}
 

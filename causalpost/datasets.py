@@ -1,6 +1,7 @@
-"""Bundled data sets and synthetic generators, each with its true causal graph.
+"""Bundled data sets, each with its true causal graph.
 
-Every loader and generator returns a :class:`BenchmarkData`: a
+Every loader returns a :class:`BenchmarkData` (as do the generators of random
+DAGs and simulated SEMs, which live in :mod:`causalpost.synthetic`): a
 :class:`~causalpost.data.Dataset`, the true graph as an ``(n_nodes, n_nodes)``
 boolean adjacency matrix (``truth[i, j]`` means ``i -> j``) over the same node
 names, and the name of that truth, so that every metric can say which graph it
@@ -37,9 +38,6 @@ from causalpost.synthetic import (
     _continuous,
     _linear_sem,
     _topological_order,
-    linear_gaussian,
-    nonlinear_gaussian,
-    random_dag,
 )
 
 __all__ = [
@@ -50,15 +48,12 @@ __all__ = [
     "BenchmarkData",
     "datasets_dir",
     "discrete_from_bif",
-    "linear_gaussian",
     "load_bif_network",
     "load_example",
     "load_recommender",
     "load_sachs",
     "make_example_data",
     "make_recommender_data",
-    "nonlinear_gaussian",
-    "random_dag",
     "sample_bif",
 ]
 

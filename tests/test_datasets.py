@@ -1,4 +1,4 @@
-"""Bundled data, loaders and synthetic generators (causalpost.datasets)."""
+"""Bundled data and loaders (causalpost.datasets), synthetic generators (causalpost.synthetic)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from causalpost import datasets as ds
+from causalpost import synthetic
 from causalpost.errors import CausalpostError, DataError
 
 DESIGNS = sorted((ds.datasets_dir() / "designs").glob("*.json"))
@@ -165,33 +166,33 @@ def test_random_dag_is_acyclic(n_nodes: int, graph: str, edges_per_node: int, se
         edges_per_node = max(edges_per_node, 1)
     elif edges_per_node * n_nodes > n_nodes * (n_nodes - 1) / 2:
         edges_per_node = 0
-    adj = ds.random_dag(n_nodes, graph, edges_per_node=edges_per_node, seed=seed)
+    adj = synthetic.random_dag(n_nodes, graph, edges_per_node=edges_per_node, seed=seed)
     assert adj.shape == (n_nodes, n_nodes) and adj.dtype == bool
     assert is_dag(adj)
 
 
 def test_random_dag_edge_counts() -> None:
-    er = [ds.random_dag(20, "er", edges_per_node=2, seed=s).sum() for s in range(300)]
+    er = [synthetic.random_dag(20, "er", edges_per_node=2, seed=s).sum() for s in range(300)]
     assert abs(np.mean(er) - 40) < 1.5  # 40 expected; s.e. of the mean about 0.35
-    assert ds.random_dag(12, "er", n_edges=17, seed=1).sum() == 17
+    assert synthetic.random_dag(12, "er", n_edges=17, seed=1).sum() == 17
     # Barabasi-Albert: node t sends min(m, t) edges
-    assert ds.random_dag(20, "sf", edges_per_node=2, seed=5).sum() == 1 + 2 * 18
+    assert synthetic.random_dag(20, "sf", edges_per_node=2, seed=5).sum() == 1 + 2 * 18
 
 
 def test_random_dag_node_order_is_random() -> None:
-    edges = np.concatenate([np.argwhere(ds.random_dag(10, seed=s)) for s in range(100)])
+    edges = np.concatenate([np.argwhere(synthetic.random_dag(10, seed=s)) for s in range(100)])
     assert abs(np.mean(edges[:, 0] < edges[:, 1]) - 0.5) < 0.05
 
 
 def test_random_dag_seeded() -> None:
     for graph in ("er", "sf"):
-        a = ds.random_dag(15, graph, seed=7)
-        np.testing.assert_array_equal(a, ds.random_dag(15, graph, seed=7))
-        assert not np.array_equal(a, ds.random_dag(15, graph, seed=8))
+        a = synthetic.random_dag(15, graph, seed=7)
+        np.testing.assert_array_equal(a, synthetic.random_dag(15, graph, seed=7))
+        assert not np.array_equal(a, synthetic.random_dag(15, graph, seed=8))
 
 
 def test_random_dag_scale_free_has_hubs() -> None:
-    adj = ds.random_dag(300, "sf", edges_per_node=1, seed=0)
+    adj = synthetic.random_dag(300, "sf", edges_per_node=1, seed=0)
     assert adj.sum(axis=0).max() >= 15  # preferential attachment; ER would give ~4
     assert adj.sum(axis=1).max() == 1
 
@@ -210,11 +211,11 @@ def test_random_dag_scale_free_has_hubs() -> None:
 )
 def test_random_dag_bad_arguments(kwargs: dict, error: str) -> None:
     with pytest.raises(CausalpostError, match=error):
-        ds.random_dag(seed=0, **kwargs)
+        synthetic.random_dag(seed=0, **kwargs)
 
 
 def test_linear_gaussian_recovers_its_weights() -> None:
-    bench = ds.linear_gaussian(6, 20_000, n_edges=8, min_weight=0.5, seed=11)
+    bench = synthetic.linear_gaussian(6, 20_000, n_edges=8, min_weight=0.5, seed=11)
     data, truth = bench
     assert data.values.shape == (20_000, 6) and data.names == tuple(f"X{j}" for j in range(6))
     assert np.array_equal(bench.weights != 0, truth)
@@ -229,7 +230,7 @@ def test_linear_gaussian_recovers_its_weights() -> None:
 
 
 def test_generators_seeded() -> None:
-    for make in (ds.linear_gaussian, ds.nonlinear_gaussian):
+    for make in (synthetic.linear_gaussian, synthetic.nonlinear_gaussian):
         a, b = make(8, 50, seed=2), make(8, 50, seed=2)
         np.testing.assert_array_equal(a.data.values, b.data.values)
         np.testing.assert_array_equal(a.truth, b.truth)
@@ -237,7 +238,7 @@ def test_generators_seeded() -> None:
 
 
 def test_nonlinear_gaussian() -> None:
-    data, truth = ds.nonlinear_gaussian(10, 3000, graph="sf", edges_per_node=1, seed=4)
+    data, truth = synthetic.nonlinear_gaussian(10, 3000, graph="sf", edges_per_node=1, seed=4)
     assert data.values.shape == (3000, 10) and is_dag(truth) and truth.sum() == 9
     roots = np.flatnonzero(truth.sum(axis=0) == 0)
     np.testing.assert_allclose(data.values[:, roots].std(axis=0), 0.1, atol=0.01)
@@ -245,9 +246,9 @@ def test_nonlinear_gaussian() -> None:
 
 def test_generator_bad_arguments() -> None:
     with pytest.raises(CausalpostError, match="noise_sd"):
-        ds.linear_gaussian(5, 10, noise_sd=0.0, seed=0)
+        synthetic.linear_gaussian(5, 10, noise_sd=0.0, seed=0)
     with pytest.raises(CausalpostError, match="n_obs"):
-        ds.nonlinear_gaussian(5, 1, seed=0)
+        synthetic.nonlinear_gaussian(5, 1, seed=0)
 
 
 # ------------------------------------------------------------------ examples and designs
@@ -306,3 +307,9 @@ def test_design_refers_to_its_dataset(path) -> None:
     for name, utility in design["utilities"].items():
         graph.add_edges_from((parent, name) for parent in utility["parents"])
     assert nx.is_directed_acyclic_graph(graph)
+
+
+def test_generators_have_one_home():
+    for name in ("linear_gaussian", "nonlinear_gaussian", "random_dag"):
+        assert name in synthetic.__all__
+        assert name not in ds.__all__ and not hasattr(ds, name)

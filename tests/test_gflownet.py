@@ -12,12 +12,12 @@ import pytest
 import torch
 
 import causalpost as cp
-from causalpost.datasets import linear_gaussian
 from causalpost.errors import NotFittedError
 from causalpost.graphs import adjacency_to_masks, is_acyclic, masks_to_adjacency
 from causalpost.samplers._common import prepare_problem
 from causalpost.samplers.exact import exact_log_weights
 from causalpost.samplers.gflownet import DAGEnv, GFlowNetSampler, NodePolicy, policy_log_probs
+from causalpost.synthetic import linear_gaussian
 
 # Every device torch can use here: CI has only the CPU; on a GPU machine the same
 # tests also run on CUDA (``pytest tests/test_gflownet.py`` there).

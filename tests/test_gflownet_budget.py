@@ -15,13 +15,13 @@ import pytest
 import torch
 
 import causalpost as cp
-from causalpost.datasets import linear_gaussian
 from causalpost.graphs import masks_to_adjacency
 from causalpost.samplers._common import prepare_problem
 from causalpost.samplers._diagnostics import SUMMARY_KEYS, convergence_summary
 from causalpost.samplers.exact import exact_log_weights
 from causalpost.samplers.gflownet import GFlowNetSampler, policy_log_probs
 from causalpost.samplers.gflownet.trainer import Plateau, budget_fraction
+from causalpost.synthetic import linear_gaussian
 from causalpost_cli import main
 from tests.conftest import chain_frame
 

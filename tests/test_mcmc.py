@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from scipy.special import logsumexp
 
 import causalpost as cp
-from causalpost.datasets import linear_gaussian
 from causalpost.errors import CausalpostError, GraphTooLargeError, SearchSpaceWarning
 from causalpost.graphs import masks_to_adjacency
 from causalpost.samplers import _numba_partition as npart
@@ -39,6 +38,7 @@ from causalpost.samplers.exact import ExactSampler, exact_log_weights
 from causalpost.samplers.order_mcmc import OrderMCMC
 from causalpost.samplers.partition_mcmc import PartitionMCMC, dag_levels
 from causalpost.samplers.structure_mcmc import StructureMCMC
+from causalpost.synthetic import linear_gaussian
 from tests.conftest import chain_frame
 
 FAST = dict(quiet=True, parameters=False, n_workers=1)

@@ -239,8 +239,8 @@ def test_defaults_at_16_nodes_match_the_exact_dp(seed):
     """``cp.fit`` defaults (auto: order MCMC, run until converged) on 16 linear-Gaussian
     nodes, n = 1000: edge marginals within 0.05 of the exact order-modular DP."""
     from causalpost import dp
-    from causalpost.datasets import linear_gaussian
     from causalpost.samplers._common import prepare_problem
+    from causalpost.synthetic import linear_gaussian
 
     bench = linear_gaussian(16, 1000, seed=seed, noise_sd=1.0)
     post = cp.fit(bench.data, seed=seed, quiet=True, parameters=False)

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from scipy.special import logsumexp
 
 import causalpost as cp
-from causalpost.datasets import linear_gaussian
 from causalpost.graphs import is_acyclic, masks_to_adjacency, transitive_closure
 from causalpost.samplers import _numba_partition as npart
 from causalpost.samplers import _numba_structure as nstruct
@@ -34,6 +33,7 @@ from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.samplers.exact import exact_log_weights
 from causalpost.samplers.partition_mcmc import dag_levels
 from causalpost.scores import ScoreTable
+from causalpost.synthetic import linear_gaussian
 from tests.conftest import chain_frame
 
 
