@@ -12,16 +12,16 @@ import csv
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from causalpost.errors import CausalpostError
 from causalpost.knowledge import BackgroundKnowledge
+from incentives.errors import IncentiveError
 
 if TYPE_CHECKING:
     from incentives.design import Design
 
-__all__ = ["describe", "design_knowledge"]
+__all__ = ["bundled_header", "describe", "design_knowledge"]
 
 
-def design_knowledge(design: Design, data_names: Sequence[str] | None) -> BackgroundKnowledge:
+def design_knowledge(design: Design, data_names: Sequence[str]) -> BackgroundKnowledge:
     """The edge constraints a design implies exactly -- and nothing stronger.
 
     Required edges come from the design's own edges between data columns (a
@@ -37,7 +37,7 @@ def design_knowledge(design: Design, data_names: Sequence[str] | None) -> Backgr
     the graphs that violate it and renormalises over the rest, reporting the
     excluded mass (:mod:`incentives.audit`).
     """
-    names = tuple(_default_names(design) if data_names is None else data_names)
+    names = tuple(data_names)
     design.check(names)
     data = set(names)
     forbidden: set[tuple[str, str]] = set()
@@ -71,16 +71,15 @@ def describe(design: Design, data_names: Sequence[str]) -> str:
     return "design " + ("; ".join(parts) if parts else "imposes nothing on the world model")
 
 
-def _default_names(design: Design) -> tuple[str, ...]:
-    """The bundled data set's columns when the design names one, else the design's names."""
+def bundled_header(dataset: str) -> tuple[str, ...]:
+    """The column names (CSV header) of the bundled data set ``dataset``."""
     from causalpost.datasets import datasets_dir
 
-    if not design.dataset:
-        return design.world_nodes
+    path = datasets_dir() / dataset / f"{dataset}.csv"
     try:
-        path = datasets_dir() / design.dataset / f"{design.dataset}.csv"
         with open(path, encoding="utf-8", newline="") as fh:
             header = next(csv.reader(fh))
-    except (CausalpostError, OSError, StopIteration):
-        return design.world_nodes
+    except (OSError, StopIteration):
+        raise IncentiveError(f"cannot read the column names of the bundled data set "
+                             f"{dataset!r} ({path})") from None
     return tuple(h.strip() for h in header)

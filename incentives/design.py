@@ -275,7 +275,25 @@ class Design:
 
     # -- structure-learning constraints -----------------------------------------------
 
-    def background_knowledge(self, data_names: Sequence[str] | None = None) -> BackgroundKnowledge:
+    def bundled_data_names(self) -> tuple[str, ...]:
+        """The columns of the bundled data set the design names (:attr:`dataset`).
+
+        For the example designs in ``datasets/designs``: their data's names without
+        loading the data, e.g. ``design.background_knowledge(design.bundled_data_names())``.
+
+        Raises
+        ------
+        IncentiveError
+            If the design names no data set or its file cannot be read.
+        """
+        from incentives._design_knowledge import bundled_header
+
+        if not self.dataset:
+            raise DesignError("the design names no bundled data set ('dataset'); pass the "
+                              "data's column names instead")
+        return bundled_header(self.dataset)
+
+    def background_knowledge(self, data_names: Sequence[str]) -> BackgroundKnowledge:
         """The edge constraints the design implies exactly, and nothing stronger.
 
         * A utility that is a data column is a sink (every out-edge forbidden);
@@ -290,12 +308,10 @@ class Design:
 
         Parameters
         ----------
-        data_names : sequence of str, optional
-            The data columns (pass them: ``data.names``). Default: the header of
-            the bundled data set named by ``dataset`` if there is one, else
-            :attr:`world_nodes`; columns the design never names then go
-            unconstrained, and a decision or utility that is a data column is
-            not recognised.
+        data_names : sequence of str
+            The data columns: ``data.names`` (or :meth:`bundled_data_names` for
+            the bundled data set the design names). Columns the design never
+            names go unconstrained.
 
         Returns
         -------

@@ -35,7 +35,7 @@ def test_example_designs_load_and_round_trip(path: Path) -> None:
     design = Design.load(path)
     assert design.dataset and design.description
     assert Design.from_json(design.to_json()) == design
-    design.background_knowledge()  # every name is a data column of its data set
+    design.background_knowledge(design.bundled_data_names())  # every name is a data column
 
 
 def test_design_is_frozen() -> None:
@@ -120,9 +120,10 @@ def test_data_utility_with_children_is_an_invalid_diagram() -> None:
         design.compose(sink, names)
 
 
-def test_background_knowledge_defaults_to_the_design_names() -> None:
+def test_background_knowledge_over_the_design_names() -> None:
     design = make()
-    assert design.background_knowledge() == design.background_knowledge(["X", "Y"])
+    assert design.background_knowledge(design.world_nodes) == design.background_knowledge(
+        ["X", "Y"])
     forbidden, required = design.background_knowledge(["X", "Y", "Z"]).matrices(["X", "Y", "Z"])
     # no per-edge rule for "effects are not upstream of observations": the audit conditions
     assert not (forbidden & ~np.eye(3, dtype=bool)).any()
@@ -199,7 +200,7 @@ def test_merges_with_user_tiers() -> None:
     from causalpost import BackgroundKnowledge
 
     user = BackgroundKnowledge.from_strings(tiers="X;Y")
-    merged = user.merge(make().background_knowledge())
+    merged = user.merge(make().background_knowledge(["X", "Y"]))
     assert merged.tiers == (("X",), ("Y",))
     with pytest.raises(GraphError):  # unknown names are caught by the learner
         make().background_knowledge(["X", "Y"]).merge(
@@ -236,8 +237,18 @@ def test_describe_says_what_the_design_imposes() -> None:
     assert "excludes (at audit time) graphs with a directed path from {B} to {A}" in text
 
 
-def test_default_names_come_from_the_bundled_data_set() -> None:
+def test_bundled_data_names_come_from_the_bundled_data_set() -> None:
     design = Design.load(Path(__file__).parents[2] / "datasets/designs/reward_tampering.json")
-    assert design.background_knowledge() == design.background_knowledge(
-        ["Difficulty", "TaskProgress", "Rating", "RewardChannel", "RewardSignal"]
-    )
+    names = ("Difficulty", "TaskProgress", "Rating", "RewardChannel", "RewardSignal")
+    assert design.bundled_data_names() == names
+    assert design.background_knowledge(design.bundled_data_names()) == (
+        design.background_knowledge(names))
+
+
+def test_no_names_no_silent_default() -> None:
+    with pytest.raises(TypeError):
+        make().background_knowledge()  # type: ignore[call-arg]
+    with pytest.raises(DesignError, match="names no bundled data set"):
+        make().bundled_data_names()
+    with pytest.raises(IncentiveError, match="cannot read the column names"):
+        make(dataset="no_such_data").bundled_data_names()
