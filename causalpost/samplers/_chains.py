@@ -22,17 +22,17 @@ chunks whatever the number of worker threads: the results depend only on the
 seed, except where ``max_seconds`` cuts a run short.
 
 On a Dask cluster (``scheduler=``) the chains run as tasks instead, with the
-same draws (:mod:`causalpost.samplers._dask_chains`).
+same draws (:mod:`causalpost.samplers._dask_chains`). One chain's state and
+records are :class:`~causalpost.samplers._chain_state.Chain`.
 """
 
 from __future__ import annotations
 
-import copy
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -41,14 +41,15 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from causalpost.errors import CausalpostError
+from causalpost.samplers._chain_state import Chain
 
+# Chain is re-exported for the MCMC base, which imports it from here
 __all__ = ["Chain", "ChainPlan", "RunResult", "Targets", "annealed_chunks", "chain_seeds",
            "make_plan", "run_rounds"]
 
 MIN_RECORDS = 1000  # records per chain the window holds (at least)
 CHUNK = 20_000  # iterations per kernel call: the latency of a signal or the budget
 MAX_ESS_TARGET = 100_000  # the chains keep about 4 * ess_target records
-_BASE_STATE = ("t", "every", "proposed", "accepted")
 
 
 @dataclass(frozen=True)
@@ -133,113 +134,6 @@ def chain_seeds(seed, n_chains: int) -> tuple[list[np.random.SeedSequence], np.r
         root = np.random.SeedSequence(seed)
     children = root.spawn(n_chains + 1)
     return children[:n_chains], np.random.default_rng(children[n_chains])
-
-
-class Chain:
-    """One chain: its generator, iteration count, move counts and recorded states.
-
-    Subclasses implement :meth:`start` (the starting state, e.g. a hill climb) and
-    :meth:`_advance` (run the compiled kernel), and the conversions of recorded
-    states in :meth:`edge_marginals` and :meth:`draws`.
-    """
-
-    move_names: tuple[str, ...] = ()
-    state_shape: tuple[int, ...] = ()
-    kernels: tuple = ()  # the compiled functions a run calls (for the first-run message)
-
-    def __init__(self, seed: np.random.SeedSequence) -> None:
-        self.rng = np.random.default_rng(seed)
-        self.t = 0
-        self.every = 1
-        self.proposed = np.zeros(len(self.move_names), dtype=np.int64)
-        self.accepted = np.zeros(len(self.move_names), dtype=np.int64)
-        self.rec_t = np.zeros(0, dtype=np.int64)
-        self.rec_score = np.zeros(0)
-        self.rec_state = np.zeros((0, *self.state_shape), dtype=np.int64)
-
-    def start(self) -> None:  # pragma: no cover - every chain type overrides it
-        raise NotImplementedError
-
-    def snapshot(self, shared: set[str]) -> dict[str, Any]:
-        """Everything advancing the chain changes, records aside (copies): the generator's
-        bit-generator state, ``t``, ``every``, move counts and the Markov state -- the
-        attributes :meth:`start` set, i.e. those not in ``shared`` (the names of an
-        unstarted chain's attributes)."""
-        names = [*_BASE_STATE, *(k for k in vars(self) if k not in shared)]
-        out = {name: copy.deepcopy(getattr(self, name)) for name in names}
-        out["rng"] = copy.deepcopy(self.rng.bit_generator.state)
-        return out
-
-    def restore(self, snapshot: dict[str, Any]) -> None:
-        """Set the state of :meth:`snapshot` (copied), generator included."""
-        state = copy.deepcopy(snapshot)
-        rng = state.pop("rng")
-        if self.rng.bit_generator.state["bit_generator"] != rng["bit_generator"]:
-            self.rng = np.random.Generator(getattr(np.random, rng["bit_generator"])())
-        self.rng.bit_generator.state = rng
-        for name, value in state.items():
-            setattr(self, name, value)
-
-    def template(self) -> Chain:
-        """An unstarted chain's shallow copy without records: what a remote task restores
-        a state into (the payload, e.g. the score table's arrays, is shared)."""
-        if self.t:
-            raise CausalpostError("a chain template is made before the chain starts")
-        other = copy.copy(self)
-        other.rng = np.random.default_rng(0)
-        other.rec_t, other.rec_score = self.rec_t[:0].copy(), self.rec_score[:0].copy()
-        other.rec_state = self.rec_state[:0].copy()
-        other.__dict__.pop("kernels", None)  # only the driver says what compiles
-        return other
-
-    def append(self, records: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
-        """Append records ``(t, score, state)`` made elsewhere (see :meth:`snapshot`)."""
-        rec_t, rec_score, rec_state = records
-        self.rec_t = np.concatenate([self.rec_t, rec_t])
-        self.rec_score = np.concatenate([self.rec_score, rec_score])
-        self.rec_state = np.concatenate([self.rec_state, rec_state])
-
-    def _advance(self, n_iter: int, beta: float, states: np.ndarray,
-                 scores: np.ndarray) -> int:  # pragma: no cover
-        """Run ``n_iter`` iterations from ``self.t``, recording where ``(t + 1) % every
-        == 0`` into ``states`` / ``scores``; returns the number recorded."""
-        raise NotImplementedError
-
-    def run(self, n_iter: int, beta: float) -> None:
-        """Advance ``n_iter`` iterations at inverse temperature ``beta``, recording."""
-        size = (self.t + n_iter) // self.every - self.t // self.every
-        states = np.zeros((size, *self.state_shape), dtype=np.int64)
-        scores = np.zeros(size)
-        n = self._advance(n_iter, beta, states, scores)
-        first = self.t // self.every + 1
-        self.t += n_iter
-        self.rec_t = np.concatenate([self.rec_t, (np.arange(first, first + n) * self.every) - 1])
-        self.rec_score = np.concatenate([self.rec_score, scores[:n]])
-        self.rec_state = np.concatenate([self.rec_state, states[:n]])
-
-    def compact(self, drop_before: int, n_more: int, cap: int) -> None:
-        """Before ``n_more`` further iterations: forget records before ``drop_before`` and
-        double the spacing while the records would exceed ``cap``."""
-        self._keep(self.rec_t >= drop_before)
-        while (self.rec_t.size + n_more // self.every) > cap:
-            self._keep(((self.rec_t + 1) // self.every) % 2 == 0)
-            self.every *= 2
-
-    def _keep(self, mask: np.ndarray) -> None:
-        self.rec_t, self.rec_score, self.rec_state = (self.rec_t[mask], self.rec_score[mask],
-                                                      self.rec_state[mask])
-
-    def window(self, start: int, end: int) -> np.ndarray:
-        """Indices of the records with ``start <= t < end``."""
-        return np.flatnonzero((self.rec_t >= start) & (self.rec_t < end))
-
-    def edge_marginals(self, idx: np.ndarray) -> np.ndarray:  # pragma: no cover
-        """This chain's edge marginals over the records ``idx``, (n_nodes, n_nodes)."""
-        raise NotImplementedError
-
-    def draws(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-        """DAGs (uint8 adjacency) and their log scores for the records ``idx``."""
-        raise NotImplementedError
 
 
 @dataclass
@@ -419,7 +313,7 @@ class _Runner:
         self.deadline = deadline
         self.stop = threading.Event()
         self.lock = threading.Lock()
-        self.bar = None
+        self.bar: Any = None  # the progress bar, set by run_rounds
 
     def out_of_time(self) -> bool:
         return time.monotonic() >= self.deadline
@@ -454,7 +348,7 @@ class _Runner:
         pool = ThreadPoolExecutor(max_workers=self.n_workers, thread_name_prefix="chain")
         futures = [pool.submit(self._work, g, action, spans, at_least) for g in groups]
         try:
-            pending = futures
+            pending: Collection[Future[None]] = futures
             while pending:  # short waits: the main thread stays responsive to signals
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
                 if any(f.exception() is not None for f in done):

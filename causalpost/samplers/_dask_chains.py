@@ -4,7 +4,7 @@
 here, through :func:`causalpost.parallel.run_tasks`. The unstarted chain with its
 payload (the score table's arrays) but without records is sent once to the cluster as
 a *template* (:func:`causalpost.parallel.share`). Each task takes one chain's state
-(:meth:`~causalpost.samplers._chains.Chain.snapshot`: its generator's bit-generator
+(:meth:`~causalpost.samplers._chain_state.Chain.snapshot`: its generator's bit-generator
 state, iteration count, move counts and Markov state), advances it through the
 round's spans for about :data:`SLICE_SECONDS`, and returns the new state and the new
 records, which the driver appends. A chain's trajectory depends only on its
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from causalpost.samplers._chains import Chain
+    from causalpost.samplers._chain_state import Chain
 
 __all__ = ["SLICE_SECONDS", "DaskRunner"]
 
@@ -41,7 +41,7 @@ class DaskRunner:
         self.chains = chains
         self.deadline = deadline
         self.label = label
-        self.bar = None
+        self.bar: Any = None  # the progress bar, set by run_rounds
         self.shared_names = set(vars(chains[0]))  # an unstarted chain's: not its state
         self.client = stack.enter_context(connect(scheduler))
         self.template = share(self.client, _Template(chains[0].template(), self.shared_names))

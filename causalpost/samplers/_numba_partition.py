@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from causalpost.graphs import dag_levels, rank_of
-from causalpost.samplers._chains import Chain
+from causalpost.samplers._chain_state import Chain
 from causalpost.samplers._numba_common import (
     CAND,
     FOFF,

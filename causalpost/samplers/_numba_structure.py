@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from causalpost.samplers._chains import Chain
+from causalpost.samplers._chain_state import Chain
 from causalpost.samplers._numba_common import (
     CAND,
     LKM,
