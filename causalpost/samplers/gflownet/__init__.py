@@ -4,8 +4,9 @@ Split as torchgfn does: :mod:`.env` (batched DAG states, masks, rewards),
 :mod:`.policy` (node-level transformer), :mod:`.losses` (modified detailed
 balance), :mod:`.trainer` (replay buffer, exploration, schedules and the
 plateau rule) and :mod:`.sampler` (the :class:`GFlowNetSampler` estimator, its
-options checked in :mod:`.options`); :mod:`.exact_distribution` computes a
-trained policy's exact distribution over small DAG spaces.
+options checked in :mod:`.options`, its file in :mod:`.checkpoint`);
+:mod:`.exact_distribution` computes a trained policy's exact distribution over
+small DAG spaces.
 
 References
 ----------

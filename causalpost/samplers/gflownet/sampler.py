@@ -5,8 +5,8 @@ policy (:mod:`.policy`) with the modified detailed-balance loss
 (:mod:`.losses`) off-policy (:mod:`.trainer`) in the DAG environment
 (:mod:`.env`), then draws ``n_draws`` DAGs in one batched pass and attaches
 one conjugate parameter draw to each. The trained sampler is *amortized*:
-:meth:`~GFlowNetSampler.save` writes its weights and a JSON-ready config,
-:meth:`~GFlowNetSampler.load` restores it and :meth:`~GFlowNetSampler.sample`
+:meth:`~GFlowNetSampler.save` writes its weights and a JSON-ready config
+(:mod:`.checkpoint`), :meth:`~GFlowNetSampler.load` restores it and :meth:`~GFlowNetSampler.sample`
 draws new graphs without retraining.
 
 References
@@ -35,15 +35,15 @@ from causalpost.knowledge import BackgroundKnowledge
 from causalpost.posterior import Posterior
 from causalpost.samplers._base import Sampler, documented, in_range, integer, one_of, param
 from causalpost.samplers._common import Problem, make_posterior, prepare_problem
+from causalpost.samplers.gflownet.checkpoint import load_trained, save_trained
 from causalpost.samplers.gflownet.env import DAGEnv
 from causalpost.samplers.gflownet.options import check_budget, check_device
 from causalpost.samplers.gflownet.policy import NodePolicy
 from causalpost.samplers.gflownet.trainer import TrainOptions, sample_actions, train
 from causalpost.scores import GraphPrior
 
-__all__ = ["FORMAT", "GFlowNetSampler"]
+__all__ = ["GFlowNetSampler"]
 
-FORMAT = "causalpost.gflownet/1"
 _SAMPLE_CHUNK = 4096
 
 
@@ -297,23 +297,9 @@ class GFlowNetSampler(Sampler):
                               parameters=self.parameters)
 
     def save(self, path: str | Path) -> None:
-        """Write the trained policy: ``torch.save({"state_dict", "config"})``, no pickle."""
-        trained = self._require_trained()
-        env = trained["env"]
-        config = {
-            "format": FORMAT,
-            "policy": trained["policy"].config(),
-            "nodes": trained["nodes"],
-            "allowed": env.allowed.cpu().numpy().astype(int).tolist(),
-            "start": env.start.cpu().numpy().astype(int).tolist(),
-            "max_parents": env.max_parents,
-            "problem": trained["problem"],
-            "options": {"n_draws": self.n_draws, "parameters": self.parameters},
-            "train": {k: trained["history"].get(k)
-                      for k in ("n_steps", "train_seconds", "final_loss", "stop_reason")},
-        }
-        state = {k: v.detach().cpu() for k, v in trained["policy"].state_dict().items()}
-        torch.save({"state_dict": state, "config": config}, Path(path))
+        """Write the trained policy (:mod:`.checkpoint`: ``torch.save``, no pickle)."""
+        save_trained(path, self._require_trained(),
+                     {"n_draws": self.n_draws, "parameters": self.parameters})
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu", quiet: bool = False,
@@ -325,21 +311,12 @@ class GFlowNetSampler(Sampler):
         CausalpostError
             If the file is not a saved GFlowNet sampler.
         """
-        saved = torch.load(Path(path), map_location="cpu", weights_only=True)
-        config = saved.get("config", {}) if isinstance(saved, dict) else {}
-        if config.get("format") != FORMAT:
-            raise CausalpostError(f"{str(path)!r} is not a saved GFlowNet sampler ({FORMAT})")
+        trained, config = load_trained(path, device)
         net = config["policy"]
-        policy = NodePolicy(net["n_nodes"], net["width"], net["n_layers"], net["n_heads"])
-        policy.load_state_dict(saved["state_dict"])
-        policy.to(device).eval()
-        env = DAGEnv(np.array(config["allowed"], bool), np.array(config["start"], bool),
-                     config["max_parents"], device=device)
         sampler = cls(device=device, width=net["width"], n_layers=net["n_layers"],
                       n_heads=net["n_heads"], quiet=quiet, n_threads=n_threads,
                       **config["options"])
-        sampler._trained = {"policy": policy, "env": env, "history": dict(config["train"]),
-                            "nodes": config["nodes"], "problem": config["problem"]}
+        sampler._trained = trained
         return sampler
 
     def _require_trained(self) -> dict[str, Any]:
