@@ -183,7 +183,8 @@ def sample_bif(name: str, n_obs: int, seed: int | np.random.Generator) -> Benchm
     codes = np.zeros((n_obs, len(net.names)), dtype=np.int64)
     uniform = np.random.default_rng(seed).random(codes.shape)
     for j in net.order:
-        table = net.tables[j][(slice(None), *(codes[:, p] for p in net.parents[j]))]
+        index: tuple[Any, ...] = (slice(None), *(codes[:, p] for p in net.parents[j]))
+        table = net.tables[j][index]
         cdf = np.cumsum(table.reshape(len(table), -1), axis=0)  # (arity, n_obs or 1)
         codes[:, j] = np.minimum((uniform[:, j] > cdf / cdf[-1]).sum(axis=0), len(table) - 1)
     data = Dataset(codes.astype(np.float64), net.names, ("discrete",) * len(net.names), net.levels)

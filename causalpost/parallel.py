@@ -203,7 +203,8 @@ def _on_cluster(client: Any, fn: Callable[..., Any], tasks: Sequence[Any], share
 def _lost(exc: Exception, label: str) -> TaskLostError:
     """The error for a task lost outside its own code (a worker died, the cluster failed)."""
     if type(exc).__name__ == "KilledWorker":
-        why = (f"the worker running it died, {exc.allowed_failures + 1} time(s) on "
+        failures = exc.allowed_failures  # type: ignore[attr-defined]  # dask's KilledWorker
+        why = (f"the worker running it died, {failures + 1} time(s) on "
                "different workers")
     else:
         why = f"{type(exc).__name__}: {exc}".rstrip(": ")

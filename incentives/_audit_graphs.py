@@ -66,7 +66,7 @@ def distinct_graphs(
 def _n_evaluated(probs: np.ndarray, exact: bool, tail: float) -> int:
     if not exact or tail <= 0:
         return len(probs)
-    return int(min(len(probs), np.searchsorted(np.cumsum(probs), 1.0 - tail) + 1))
+    return min(len(probs), int(np.searchsorted(np.cumsum(probs), 1.0 - tail)) + 1)
 
 
 # status of a distinct graph under a design (see the module docstring)
