@@ -26,8 +26,10 @@ and CPT posterior use only the rows that did not intervene on j.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import lgamma
 
 import numpy as np
+from numba import njit
 from scipy.special import gammaln
 
 from causalpost.data import Dataset
@@ -87,6 +89,7 @@ class BoundBDeu:
         self._kept = [None if not data.is_interventional else data.kept_rows(j)
                       for j in range(self.n_nodes)]
         self._cache: dict[tuple[int, tuple[int, ...]], float] = {}
+        self._codes64: np.ndarray | None = None  # the compiled scorer's copy, made once
 
     def counts(self, node: int, parents: tuple[int, ...]) -> np.ndarray:
         """Contingency table ``N[k, s]``, shape (n_configs, arity); configs in mixed radix
@@ -105,6 +108,25 @@ class BoundBDeu:
     def local_scores(self, node: int, parent_sets: list[tuple[int, ...]]) -> np.ndarray:
         """Local scores of ``node`` for many parent sets."""
         return np.array([self.local_score(node, parents) for parents in parent_sets])
+
+    def local_scores_array(self, node: int, parents: np.ndarray) -> np.ndarray:
+        """Local scores of ``node`` for each row of ``parents`` (n_sets, size), in compiled
+        code: the score table's path (alarm's table holds millions of sets, at about
+        0.1 ms each through :meth:`local_score`). Rows whose configurations would overflow
+        64-bit codes fall back to :meth:`local_score`."""
+        parents = np.asarray(parents, dtype=np.int64).reshape(len(parents), -1)
+        if self._codes64 is None:
+            self._codes64 = np.ascontiguousarray(self.codes, dtype=np.int64)
+        codes = (self._codes64 if self._kept[node] is None
+                 else np.ascontiguousarray(self._codes64[self._kept[node]]))
+        bits = np.log2(self.arities[parents]).sum(axis=1) + np.log2(self.arities[node])
+        fits = bits < 62
+        out = np.empty(parents.shape[0])
+        if fits.any():
+            out[fits] = _bdeu_block(codes, self.arities, node, parents[fits], self.ess)
+        for row in np.flatnonzero(~fits):
+            out[row] = self.local_score(node, tuple(int(p) for p in parents[row]))
+        return out
 
     def local_score(self, node: int, parents: tuple[int, ...]) -> float:
         """Cached local score of ``node`` given ``parents``."""
@@ -172,3 +194,64 @@ def _dirichlet_rows(concentration: np.ndarray, n_draws: int, rng: np.random.Gene
     log_gamma -= log_gamma.max(axis=-1, keepdims=True)
     probs = np.exp(log_gamma)
     return probs / probs.sum(axis=-1, keepdims=True)
+
+
+@njit(cache=True, nogil=True)
+def _bdeu_block(codes, arities, node, parents, ess):  # pragma: no cover - compiled
+    """BDeu local scores of ``node`` for each row of ``parents``: each row's (parent
+    configuration, state) codes sorted, then one pass over their runs. Written by hand
+    because no library scores many parent sets without a Python object per set."""
+    n_obs = codes.shape[0]
+    arity = arities[node]
+    out = np.empty(parents.shape[0])
+    keys = np.empty(n_obs, dtype=np.int64)
+    for s in range(parents.shape[0]):
+        n_configs = 1.0
+        keys[:] = 0
+        for t in range(parents.shape[1]):
+            p = parents[s, t]
+            n_configs *= arities[p]
+            for k in range(n_obs):
+                keys[k] = keys[k] * arities[p] + codes[k, p]
+        for k in range(n_obs):
+            keys[k] = keys[k] * arity + codes[k, node]
+        a_config = ess / n_configs
+        a_cell = a_config / arity
+        if n_configs * arity <= 4 * n_obs:  # few cells: count them densely
+            out[s] = _dense_score(keys, int(n_configs), arity, a_config, a_cell)
+            continue
+        keys.sort()  # many cells, most empty: count the runs of sorted codes
+        total = 0.0
+        i = 0
+        while i < n_obs:
+            config = keys[i] // arity
+            in_config = 0
+            while i < n_obs and keys[i] // arity == config:
+                m = i
+                while m < n_obs and keys[m] == keys[i]:
+                    m += 1
+                total += lgamma(a_cell + (m - i)) - lgamma(a_cell)
+                in_config += m - i
+                i = m
+            total += lgamma(a_config) - lgamma(a_config + in_config)
+        out[s] = total
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _dense_score(keys, n_configs, arity, a_config, a_cell):  # pragma: no cover - compiled
+    """The BDeu sum from a dense (configuration, state) count table."""
+    counts = np.zeros(n_configs * arity, dtype=np.int64)
+    for key in keys:
+        counts[key] += 1
+    total = 0.0
+    for config in range(n_configs):
+        in_config = 0
+        for state in range(arity):
+            c = counts[config * arity + state]
+            if c:
+                total += lgamma(a_cell + c) - lgamma(a_cell)
+                in_config += c
+        if in_config:
+            total += lgamma(a_config) - lgamma(a_config + in_config)
+    return total
