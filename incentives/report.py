@@ -20,14 +20,11 @@ contradict it (``excluded_fraction``) are dropped and the rest renormalised
 (see :mod:`incentives.audit`). ``protected`` is true for the rows that
 decide the verdict: a protected node and one of the design's kinds.
 ``to_html`` writes a self-contained page with the risk bars and the diagram
-coloured by risk, embedded as PNG images.
+coloured by risk, embedded as PNG images (rendered by :mod:`incentives._report_html`).
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import math
 import os
 from dataclasses import dataclass, field
@@ -36,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from incentives._report_html import render_html
 from incentives.sets import KIND_LABELS
 
 if TYPE_CHECKING:
@@ -350,57 +348,8 @@ class AuditReport:
         str
             The page.
         """
-        figures = _figures(self)
-        why = self._why_lines()
-        t = self.table
-        shown = t[t["protected"] | (t["probability"] > 0) | t["conservative"]]
-        parts = [
-            "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-            f"<title>Incentive audit: {html.escape(self.design.name)}</title>",
-            "<style>body{font-family:sans-serif;max-width:1000px;margin:auto}"
-            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
-            ".fail{color:#b00}.pass{color:#070}</style></head><body>",
-            f"<h1>Incentive audit: {html.escape(self.design.name)}</h1>",
-            f"<h2 class='{self.verdict}'>Verdict: {self.verdict.upper()}</h2>",
-            *(
-                f"<p>{html.escape(line.replace('**', '').replace('`', ''))}</p>"
-                for line in self._summary_lines()[1:]
-            ),
-            *(
-                f"<img alt='{html.escape(k)}' src='data:image/png;base64,{v}'>"
-                for k, v in figures.items()
-            ),
-            "<h2>Incentives</h2>",
-            shown.drop(columns=["witness"]).to_html(index=False, float_format="%.4g"),
-            *(["<h2>Why</h2>", _html_list(why)] if why else []),
-            "<h2>How to read this</h2>",
-            _html_list([f"- {line}" for line in DEFINITIONS]),
-            "<h2>Provenance</h2>",
-            _html_list(self._provenance_lines()),
-            "<h2>Quantitative risk</h2>",
-            f"<p>{html.escape(self.quantitative_note)}</p>",
-        ]
-        q = self.quantitative
-        if q is not None and len(q):
-            parts.append(q.to_html(index=False, float_format="%.4g"))
-        if plan is not None:
-            best = plan.table.iloc[0]
-            parts += [
-                "<h2>What would settle this</h2>",
-                f"<p>The verdict-deciding rows hold {plan.entropy_now:.3g} nats of uncertainty. "
-                f"Of the single-node interventions ({plan.n_rows} rows each, simulated under "
-                f"every plausible world model), intervening on <b>{html.escape(str(best.node))}"
-                f"</b> would remove {best.eig:.3g} ± {best.eig_error:.2g} nats in expectation "
-                f"and decide every guarded row with probability {best.p_decided:.2f}.</p>",
-                plan.table.to_html(index=False, float_format="%.4g"),
-            ]
-        parts.append("</body></html>")
-        page = "\n".join(parts)
-        if path is not None:
-            from causalpost._io import write_text_atomic
-
-            write_text_atomic(path, page)
-        return page
+        return render_html(self, self._summary_lines()[1:], self._why_lines(),
+                           list(DEFINITIONS), self._provenance_lines(), path, plan)
 
 
 DEFINITIONS = (
@@ -427,13 +376,6 @@ DEFINITIONS = (
 )
 
 
-def _html_list(lines: list[str]) -> str:
-    items = "".join(
-        f"<li>{html.escape(line.lstrip('- ').replace('**', ''))}</li>" for line in lines
-    )
-    return f"<ul>{items}</ul>"
-
-
 def _md_table(rows: pd.DataFrame) -> list[str]:
     out = [
         "| decision | kind | node | probability | interval | conservative | witness p |",
@@ -447,32 +389,3 @@ def _md_table(rows: pd.DataFrame) -> list[str]:
         )
     return out
 
-
-def _figures(report: AuditReport) -> dict[str, str]:
-    """Base64 PNGs of the risk bars and the diagram; empty if the plots are unavailable."""
-    try:
-        from incentives.plot import plot_cid, plot_risk
-    except ImportError:  # pragma: no cover - plotting is optional
-        return {}
-    t = report.table
-    t = t[t["kind"].isin(report.design.kinds)]
-    shown = t[t["protected"] | (t["probability"] > 0) | t["conservative"]]
-    figs = {}
-    if len(shown):
-        figs["incentive risk"] = plot_risk(shown, report.threshold)
-    d = report.design
-    figs["diagram coloured by risk"] = plot_cid(
-        report.map_edges,
-        d.decision_names,
-        d.utility_names,
-        # only the protected nodes decide the verdict: the others are "not assessed", so an
-        # unprotected node never looks more alarming than a failing protected one
-        {node: value for node, value in report.risk().items() if node in d.protected},
-        title=f"{d.name}: most probable diagram, protected nodes coloured by incentive risk",
-    )
-    out = {}
-    for name, fig in figs.items():
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-        out[name] = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return out
