@@ -6,44 +6,38 @@ input (a one-line message on stderr, never a traceback), 3 not converged
 under ``fit --strict``. This module never imports :mod:`incentives`: ``fit
 --design`` reads the design through the function the command layer hands to
 :func:`add_fit_parser`.
+
+``fit`` is defined here; ``show`` in :mod:`causalpost._cli_show` (its
+:func:`add_show_parser` re-exported here), and what both share -- the help
+formatter, the posterior's summary and its strict JSON -- in
+:mod:`causalpost._cli_common`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from causalpost._cli_common import (
+    EXIT_OK,
+    _DefaultsFormatter,
+    _diagnostics_line,
+    _strict_json,
+    _summary,
+    _transforms_line,
+)
+from causalpost._cli_show import add_show_parser
 from causalpost.errors import CausalpostError
 
 __all__ = ["DesignConstraints", "add_fit_parser", "add_show_parser"]
 
-EXIT_OK = 0
 EXIT_NOT_CONVERGED = 3  # fit --strict: the chains did not converge within --max-seconds
 
 DesignConstraints = Callable[[str, Sequence[str]], tuple[Any, str]]
 """``(design path, column names) -> (BackgroundKnowledge, one-line note)`` for ``--design``."""
-
-
-class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Show an option's default only where it says something.
-
-    Required options, flags, empty lists, ``None`` (the library picks) and help texts
-    that already state their default are left as written.
-    """
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
-        if (action.required or action.default is None or action.default is False
-                or action.default == []
-                or "default" in text or isinstance(action, argparse._StoreConstAction)):
-            return text
-        return super()._get_help_string(action) or text
 
 
 def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argparse.ArgumentParser:
@@ -140,32 +134,6 @@ def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argp
     return fit
 
 
-
-def add_show_parser(sub: Any) -> argparse.ArgumentParser:
-    """Register ``show`` (a saved posterior as text or JSON).
-
-    Parameters
-    ----------
-    sub
-        The object returned by :meth:`argparse.ArgumentParser.add_subparsers`.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-    """
-    show = sub.add_parser("show", help="print a saved posterior",
-                          formatter_class=_DefaultsFormatter)
-    show.add_argument("posterior", help="a .npz file written by `causalpost fit`")
-    show.add_argument("--top", type=int, default=5, help="number of top graphs")
-    show.add_argument("--json", action="store_true", help="print the posterior summary as JSON")
-    show.add_argument("--matrix", action="store_true",
-                      help="print the full edge-probability matrix instead of a ranked list")
-    show.add_argument("--min-prob", type=float, default=0.05,
-                      help="smallest probability in the ranked edge list")
-    show.set_defaults(handler=_cmd_show)
-    return show
-
-
 def _cmd_fit(args: argparse.Namespace) -> int:
     import causalpost as cp
     from causalpost.api import make_sampler
@@ -252,14 +220,6 @@ def _log_names(values: list[str] | None) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def _transforms_line(posterior) -> str:
-    """'transforms: log(Raf), standardized (BGe)', or 'transforms: none (...)'."""
-    from causalpost.transforms import describe_transforms
-
-    shown = describe_transforms(posterior.info)
-    return "transforms: " + (", ".join(shown) if shown else "none (the columns as read)")
-
-
 def _prior(args: argparse.Namespace, n_nodes: int):
     """The graph prior the --prior / --expected-edges / --size-penalty flags ask for."""
     from causalpost.scores import GraphPrior
@@ -324,115 +284,3 @@ def _check_fit_outputs(args: argparse.Namespace) -> None:
         if Path(args.save_sampler).resolve() == Path(args.out).resolve():
             raise CausalpostError("--save-sampler and --out name the same file")
         check_output(args.save_sampler, "--save-sampler", inputs)
-
-
-def _strict_json(value) -> str:
-    """JSON that every parser reads: a non-finite number (an exact posterior's ESS) is null."""
-    def clean(v):
-        if isinstance(v, float) and not np.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {k: clean(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [clean(x) for x in v]
-        return v
-
-    return json.dumps(clean(value), allow_nan=False)
-
-
-def _summary(posterior, top: int) -> dict:
-    from causalpost.samplers._diagnostics import convergence_summary
-
-    nodes = list(posterior.nodes)
-    diagnostics = convergence_summary(posterior.diagnostics, posterior.n_draws)
-    if not {"seconds", "train_seconds"} & set(posterior.diagnostics):
-        diagnostics["seconds"] = None  # posterior files record no time: unknown, not 0
-    from causalpost.edges import consensus_edges, graph_differences
-    from causalpost.transforms import describe_transforms
-
-    return {
-        "nodes": nodes,
-        "transforms": describe_transforms(posterior.info),
-        "diagnostics": diagnostics,
-        "edge_probs": posterior.edge_prob_matrix.tolist(),
-        "n_draws": posterior.n_draws,
-        "consensus_edges": [list(e) for e in consensus_edges(posterior)],
-        "top_graphs": [
-            {"edges": [list(e) for e in g.edges(posterior.nodes)], "probability": g.probability,
-             "added": [list(e) for e in diff.added], "removed": [list(e) for e in diff.removed]}
-            for g, diff in zip(posterior.top_graphs(top), graph_differences(posterior, top))
-        ],
-    }
-
-
-def _diagnostics_line(posterior) -> str:
-    """One line of the convergence summary; a time the file did not record is left out."""
-    diagnostics = _summary(posterior, 1)["diagnostics"]
-    return "diagnostics: " + ", ".join(
-        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
-        for k, v in diagnostics.items() if v is not None)
-
-
-def _cmd_show(args: argparse.Namespace) -> int:
-    from causalpost.posterior import Posterior
-
-    posterior = Posterior.load(Path(args.posterior))
-    if args.top < 1:
-        raise CausalpostError(f"--top must be >= 1, got {args.top}")
-    if args.json:
-        print(_strict_json(_summary(posterior, args.top)))
-        return EXIT_OK
-    print(posterior)
-    print(_transforms_line(posterior))
-    print(_diagnostics_line(posterior))
-    if args.matrix:
-        print("\nPosterior edge probabilities (row -> column):")
-        with np.printoptions(precision=3, suppress=True):
-            print(posterior.edge_probs.round(3).to_string())
-    else:
-        _print_ranked_edges(posterior, args.min_prob)
-    _print_top_graphs(posterior, args.top)
-    return EXIT_OK
-
-
-def _print_ranked_edges(posterior, min_prob: float) -> None:
-    from causalpost.edges import DIRECTION_OPEN, direction_open
-
-    print(f"\nEdges by posterior probability (P >= {min_prob:g}; --matrix for all):")
-    probs = posterior.edge_prob_matrix
-    open_pairs = direction_open(probs)
-    ranked = sorted(((probs[i, j], i, j) for i in range(len(probs))
-                     for j in range(len(probs)) if i != j and probs[i, j] >= min_prob),
-                    reverse=True)
-    width = max((len(posterior.nodes[i]) + len(posterior.nodes[j]) + 4
-                 for _, i, j in ranked), default=0)
-    for p, i, j in ranked:
-        edge = f"{posterior.nodes[i]} -> {posterior.nodes[j]}"
-        both = " (direction open)" if open_pairs[i, j] else ""
-        print(f"  {edge:<{width}}  {p:.3f}{both}")
-    if not ranked:
-        print("  (none)")
-    if open_pairs.any():
-        print(f"  (direction open: both directions have P >= {DIRECTION_OPEN:g}; the data "
-              "do not settle which way)")
-
-
-def _print_top_graphs(posterior, top: int) -> None:
-    from causalpost.edges import consensus_edges, graph_differences, prefer_differences
-
-    print(f"\nTop {top} graphs:")
-    graphs = posterior.top_graphs(top)
-    if not posterior.exact and graphs[0].probability * posterior.n_draws < 1.5:
-        print(f"  (each of the {posterior.n_draws} draws is a different graph: none stands out; "
-              "the edge probabilities above are the summary)")
-    if prefer_differences(posterior, [g.probability for g in graphs]):
-        consensus = consensus_edges(posterior)
-        shown = ", ".join(f"{a}->{b}" for a, b in consensus) or "(empty)"
-        print(f"  consensus (P > 0.5), {len(consensus)} edges: {shown}")
-        print("  each top graph as the edges it adds (+) to or removes (-) from the consensus:")
-        for diff in graph_differences(posterior, top):
-            print(f"  {diff.rank}. p={diff.probability:.4f}  {diff.text()}")
-        return
-    for rank, graph in enumerate(graphs, start=1):
-        shown = ", ".join(f"{a}->{b}" for a, b in graph.edges(posterior.nodes)) or "(empty)"
-        print(f"  {rank}. p={graph.probability:.4f}  {shown}")
