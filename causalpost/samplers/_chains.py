@@ -28,7 +28,6 @@ records are :class:`~causalpost.samplers._chain_state.Chain`.
 
 from __future__ import annotations
 
-import copy
 import sys
 import threading
 import time
@@ -42,7 +41,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from causalpost.errors import CausalpostError
-from causalpost.samplers._chain_state import Chain
+from causalpost.samplers._chain_state import Chain, copy_state, stuck_chains
 
 # Chain is re-exported for the MCMC base, which imports it from here
 __all__ = ["Chain", "ChainPlan", "RunResult", "Targets", "annealed_chunks", "chain_seeds",
@@ -266,7 +265,7 @@ def run_rounds(
             total = window[1]
             stuck = stuck_chains([c.rec_score[c.window(*window)] for c in chains])
             for lost, kept, _ in stuck:  # a chain trapped far below another: restarted
-                _copy_state(chains[kept], chains[lost], unstarted)
+                copy_state(chains[kept], chains[lost], unstarted)
                 floor = total
             if stuck:
                 history[-1]["restarted"] = [{"chain": lost, "from": kept, "gap": round(gap, 1)}
@@ -292,40 +291,6 @@ def run_rounds(
 
 def _start(chain: Chain) -> None:
     chain.start()
-
-
-# a chain whose every recorded log score lies this far below another chain's mean, with no
-# overlap between the two, is trapped: its region holds under e^-50 of the other's mass
-STUCK_GAP = 50.0
-
-
-def stuck_chains(scores: list[np.ndarray], gap: float = STUCK_GAP
-                 ) -> list[tuple[int, int, float]]:
-    """Chains trapped in a region far below the best chain's, from their recorded log
-    scores over the current window: ``(trapped, best, how far below)`` for each chain
-    whose highest score is below the best chain's lowest and whose mean is more than
-    ``gap`` nats below the best chain's mean.
-
-    Why: order MCMC on alarm (seed 1, 2,000 rows) kept one of two chains 220 nats below
-    the other through 12 rounds and 600 s (split-R-hat 98); such a chain never converges,
-    but its region carries no posterior mass, so it restarts from the best chain's state
-    (keeping its own random stream) and the records before the restart are dropped.
-    """
-    means = np.array([s.mean() if s.size else -np.inf for s in scores])
-    if means.size < 2 or not np.isfinite(means).any():
-        return []
-    best = int(np.argmax(means))
-    low = scores[best].min()
-    return [(c, best, float(means[best] - means[c])) for c, s in enumerate(scores)
-            if c != best and s.size and s.max() < low and means[best] - means[c] > gap]
-
-
-def _copy_state(source: Chain, target: Chain, unstarted: set[str]) -> None:
-    """Give ``target`` the Markov state of ``source`` (what ``start`` set), keeping its
-    own generator, iteration count and records."""
-    for name, value in vars(source).items():
-        if name not in unstarted:
-            setattr(target, name, copy.deepcopy(value))
 
 
 def needs_compiling(kernels) -> bool:
