@@ -145,3 +145,16 @@ def test_the_boundary_warning_names_the_node_its_claimants_and_the_fix():
     assert "--max-candidates" in text  # at the cap: widen it
     assert "expansions=" in boundary_warning(share, names, 0.01, [1, 1, 3], cap=16)
     assert boundary_warning(share, names, 0.5, [1, 1, 3], cap=16) is None
+
+
+def test_at_the_cap_a_rarely_used_candidate_is_traded_for_an_outsider_claiming_more():
+    share = np.zeros((5, 5))
+    share[4, 0] = 0.4  # node 4 claims 0.4 of node 0's mass from outside
+    usage = np.zeros((5, 5))
+    usage[[1, 2, 3], 0] = [0.9, 0.05, 0.6]  # candidate 2 is a parent in 5% of the draws
+    cand = [np.array([1, 2, 3])] + [np.array([0])] * 4
+    grown, changed = expand(cand, share, 0.01, cap=3, usage=usage)
+    assert changed and grown[0].tolist() == [1, 3, 4]
+    usage[2, 0] = 0.3  # now used more than half the outsider's claim: kept
+    kept, changed = expand(cand, share, 0.01, cap=3, usage=usage)
+    assert not changed and kept[0].tolist() == [1, 2, 3]

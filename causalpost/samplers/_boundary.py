@@ -148,8 +148,9 @@ def expand(candidates, share: np.ndarray, tol: float, cap: int, per_round: int =
     to ``cap`` candidates. A parent taken in also gets the node as a candidate where its
     own cap allows (:func:`~causalpost.samplers._search_space.symmetrized`).
 
-    A node at ``cap`` makes room by dropping candidates no draw used as a parent
-    (``usage[i, j] == 0``, the pilot's edge frequencies), when ``usage`` is given.
+    A node at ``cap`` makes room, when ``usage`` (the pilot's edge frequencies) is given,
+    by dropping its least-used candidate for an outsider whose share is more than twice
+    that use: the space then holds more of the posterior than it gives up.
     Returns the new candidates and whether any changed.
     """
     from causalpost.samplers._search_space import symmetrized
@@ -163,13 +164,16 @@ def expand(candidates, share: np.ndarray, tol: float, cap: int, per_round: int =
                 break
             wanted.append(int(i))
             left -= float(share[i, j])
-        room = cap - len(cand)
-        if usage is not None and len(wanted) > room:
-            unused = [c for c in reversed(cand) if usage[c, j] == 0]
-            for c in unused[: len(wanted) - max(room, 0)]:
-                cand.remove(c)
-            room = cap - len(cand)
-        new = wanted[:max(room, 0)]
+        new = []
+        for i in wanted:
+            if len(cand) + len(new) >= cap and usage is not None:
+                # at the cap: trade the least-used candidate for an outsider that claims
+                # more than twice its use (the pilot's edge frequency as a parent)
+                least = min(cand, key=lambda c: (usage[c, j], -c), default=None)
+                if least is not None and usage[least, j] < share[i, j] / 2:
+                    cand.remove(least)
+            if len(cand) + len(new) < cap:
+                new.append(i)
         changed |= bool(new)
         out.append(np.array(sorted(set(cand) | set(new)), dtype=np.int64))
     return (symmetrized(out, cap) if changed else out), changed
