@@ -164,7 +164,7 @@ def expand(candidates, share: np.ndarray, tol: float, cap: int, per_round: int =
                 break
             wanted.append(int(i))
             left -= float(share[i, j])
-        new = []
+        new: list[int] = []
         for i in wanted:
             if len(cand) + len(new) >= cap and usage is not None:
                 # at the cap: trade the least-used candidate for an outsider that claims
