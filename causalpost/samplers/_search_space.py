@@ -46,7 +46,7 @@ from causalpost.data import Dataset
 from causalpost.errors import CausalpostError
 
 __all__ = ["SEARCH_SPACES", "candidate_parents", "partial_correlations",
-           "single_parent_gains", "symmetrized"]
+           "single_parent_gains", "symmetrized", "EXPANSION_ROOM"]
 
 SEARCH_SPACES = ("full", "pc", "best", "pcor", "hybrid")
 HYBRID_CAP = 16
@@ -124,19 +124,28 @@ def candidate_parents(
     return out
 
 
+# slots a node keeps free of reverse partners: room for one round of expansion
+EXPANSION_ROOM = 3
+
+
 def symmetrized(candidates: list[np.ndarray], cap: int) -> list[np.ndarray]:
-    """Each candidate pair in both orientations where ``cap`` allows: ``j`` joins ``i``'s
-    candidates when ``i`` is one of ``j``'s.
+    """Each candidate pair in both orientations where the cap allows: ``j`` joins ``i``'s
+    candidates when ``i`` is one of ``j``'s and ``i`` has fewer than
+    ``cap - EXPANSION_ROOM`` candidates.
+
+    The room matters: at d = 100 (ER2, n = 1000) every node sits at the cap, and filling
+    it with reverse partners left 9 of 201 true edges outside the space (AUROC 0.971,
+    against 0.998 with none outside when the slots stay free for the expansion).
 
     Why: a space that admits ``i -> j`` but not ``j -> i`` decides the orientation of an
     edge the data may leave open (for a score-equivalent score both orientations of a
     covered edge score the same), so the posterior would report P = 1 for a direction
-    it has no evidence for. Nodes are filled in index order until each reaches ``cap``.
+    it has no evidence for. Nodes are filled in index order.
     """
     out = [set(np.asarray(c, dtype=np.int64).tolist()) for c in candidates]
     for j, cand in enumerate(candidates):
         for i in np.asarray(cand, dtype=np.int64).tolist():
-            if j not in out[i] and len(out[i]) < cap:
+            if j not in out[i] and len(out[i]) < cap - EXPANSION_ROOM:
                 out[i].add(j)
     return [np.array(sorted(c), dtype=np.int64) for c in out]
 
