@@ -44,8 +44,43 @@ def _simulate(sample_node: SampleNode, adjacency: np.ndarray, n_rows: int,
     return out
 
 
+class _Simulates:
+    """``simulate`` from a family's ``sample_node``: one implementation for both."""
+
+    def sample_node(self, draw: int, node: int, parents: np.ndarray, rows: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def simulate(self, draw: int, adjacency: np.ndarray, n_rows: int, *,
+                 do: Mapping[int, np.ndarray] | None = None,
+                 rng: np.random.Generator) -> np.ndarray:
+        """Rows sampled from one draw, parents before children.
+
+        Parameters
+        ----------
+        draw : int
+        adjacency : numpy.ndarray, shape (n_nodes, n_nodes)
+            The draw's graph.
+        n_rows : int
+        do : mapping of node index to numpy.ndarray, optional
+            Perfect interventions: node -> its ``n_rows`` forced values (codes for
+            discrete draws).
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_rows, n_nodes)
+            For discrete draws, integer codes as floats.
+        """
+
+        def sample(node: int, parents: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            return self.sample_node(draw, node, parents, rows, rng)
+
+        return _simulate(sample, adjacency, n_rows, do)
+
+
 @dataclass(frozen=True, eq=False)
-class LinearGaussianDraws:
+class LinearGaussianDraws(_Simulates):
     """Linear-Gaussian parameters per draw: ``x_j = intercept_j + sum_i w_ij x_i + e_j``,
     ``e_j ~ N(0, noise_var_j)``.
 
@@ -110,30 +145,6 @@ class LinearGaussianDraws:
         noise = np.sqrt(self.noise_var[draw, node]) * rng.standard_normal(rows.shape[0])
         return np.asarray(mean + noise)
 
-    def simulate(self, draw: int, adjacency: np.ndarray, n_rows: int, *,
-                 do: Mapping[int, np.ndarray] | None = None,
-                 rng: np.random.Generator) -> np.ndarray:
-        """Rows sampled from one draw, parents before children.
-
-        Parameters
-        ----------
-        draw : int
-        adjacency : numpy.ndarray, shape (n_nodes, n_nodes)
-            The draw's graph.
-        n_rows : int
-        do : mapping of node index to numpy.ndarray, optional
-            Perfect interventions: node -> its ``n_rows`` forced values.
-        rng : numpy.random.Generator
-
-        Returns
-        -------
-        numpy.ndarray, shape (n_rows, n_nodes)
-        """
-
-        def sample(node: int, parents: np.ndarray, rows: np.ndarray) -> np.ndarray:
-            return self.sample_node(draw, node, parents, rows, rng)
-
-        return _simulate(sample, adjacency, n_rows, do)
 
     def to_pgmpy(self, draw: int, adjacency: np.ndarray, nodes: Sequence[str],
                  levels: Sequence[Sequence[str] | None] | None = None) -> Any:
@@ -155,7 +166,7 @@ class LinearGaussianDraws:
 
 
 @dataclass(frozen=True, eq=False)
-class DiscreteDraws:
+class DiscreteDraws(_Simulates):
     """Conditional probability tables per draw, one per node.
 
     Attributes
@@ -239,31 +250,6 @@ class DiscreteDraws:
         u = np.asarray(rng.random(rows.shape[0]))[:, None] * cumulative[:, -1:]
         return np.asarray(np.minimum((u > cumulative).sum(axis=1), table.shape[1] - 1))
 
-    def simulate(self, draw: int, adjacency: np.ndarray, n_rows: int, *,
-                 do: Mapping[int, np.ndarray] | None = None,
-                 rng: np.random.Generator) -> np.ndarray:
-        """Rows sampled from one draw, parents before children.
-
-        Parameters
-        ----------
-        draw : int
-        adjacency : numpy.ndarray, shape (n_nodes, n_nodes)
-            The draw's graph.
-        n_rows : int
-        do : mapping of node index to numpy.ndarray, optional
-            Perfect interventions: node -> its ``n_rows`` forced values (codes).
-        rng : numpy.random.Generator
-
-        Returns
-        -------
-        numpy.ndarray, shape (n_rows, n_nodes)
-            Integer codes, as floats.
-        """
-
-        def sample(node: int, parents: np.ndarray, rows: np.ndarray) -> np.ndarray:
-            return self.sample_node(draw, node, parents, rows, rng)
-
-        return _simulate(sample, adjacency, n_rows, do)
 
     def to_pgmpy(self, draw: int, adjacency: np.ndarray, nodes: Sequence[str],
                  levels: Sequence[Sequence[str] | None] | None = None) -> Any:
