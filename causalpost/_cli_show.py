@@ -70,11 +70,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _print_ranked_edges(posterior, min_prob: float) -> None:
+    from causalpost._edge_estimate import outside_space
     from causalpost.edges import DIRECTION_OPEN, direction_open
 
     print(f"\nEdges by posterior probability (P >= {min_prob:g}; --matrix for all):")
     probs = posterior.edge_prob_matrix
     open_pairs = direction_open(probs)
+    outside = outside_space(posterior.diagnostics, len(probs))
+    if outside is None:
+        outside = np.zeros_like(open_pairs, dtype=bool)
     ranked = sorted(((probs[i, j], i, j) for i in range(len(probs))
                      for j in range(len(probs)) if i != j and probs[i, j] >= min_prob),
                     reverse=True)
@@ -83,9 +87,13 @@ def _print_ranked_edges(posterior, min_prob: float) -> None:
     for p, i, j in ranked:
         edge = f"{posterior.nodes[i]} -> {posterior.nodes[j]}"
         both = " (direction open)" if open_pairs[i, j] else ""
+        both += " (outside the search space)" if outside[i, j] else ""
         print(f"  {edge:<{width}}  {p:.3f}{both}")
     if not ranked:
         print("  (none)")
+    if any(outside[i, j] for _, i, j in ranked):
+        print("  (outside the search space: the chains could not sample the edge; its "
+              "probability is the posterior share one step outside the space)")
     if open_pairs.any():
         print(f"  (direction open: both directions have P >= {DIRECTION_OPEN:g}; the data "
               "do not settle which way)")

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy.special import logsumexp
 
 from causalpost import metrics
+from causalpost._edge_estimate import edge_estimate
 from causalpost._io import atomic_path
 from causalpost._posterior_file import FORMAT, read_posterior_file, validate_posterior_arrays
 from causalpost.diagnostics import Diagnostics
@@ -140,7 +141,17 @@ class Posterior:
 
     @property
     def edge_prob_matrix(self) -> np.ndarray:
-        """Posterior edge probabilities as a plain array, shape (n_nodes, n_nodes)."""
+        """Posterior edge probabilities as a plain array, shape (n_nodes, n_nodes).
+
+        The best estimate the sampler left behind (:mod:`causalpost._edge_estimate`):
+        Rao-Blackwellised marginals for order and partition MCMC, the boundary share of
+        an edge outside a restricted search space, else :attr:`draw_edge_frequencies`.
+        """
+        return edge_estimate(self.draw_edge_frequencies, self.diagnostics)
+
+    @property
+    def draw_edge_frequencies(self) -> np.ndarray:
+        """Weighted frequency of each edge in the draws, shape (n_nodes, n_nodes)."""
         probs: np.ndarray = np.einsum("s,sij->ij", self.weights, self.adjacency)
         return probs
 

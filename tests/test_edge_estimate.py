@@ -1,0 +1,138 @@
+"""The reported edge marginals: Rao-Blackwellised inside the search space, the boundary
+share outside it, the draws' frequencies otherwise (causalpost._edge_estimate)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import causalpost as cp
+from causalpost import Posterior, dp
+from causalpost._edge_estimate import edge_estimate
+from causalpost.data import from_numpy
+from causalpost.errors import SearchSpaceWarning
+from causalpost.knowledge import BackgroundKnowledge
+from causalpost.samplers._common import prepare_problem
+from causalpost.samplers.order_mcmc import OrderMCMC
+from causalpost.samplers.partition_mcmc import PartitionMCMC
+from tests.conftest import chain_frame
+
+
+def _collider(n: int = 300, seed: int = 0):
+    """X2 = X0 + X1 + noise, X0 and X1 independent: a collider."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 2))
+    y = x.sum(axis=1) + 0.5 * rng.normal(size=n)
+    return from_numpy(np.c_[x, y], ["X0", "X1", "X2"])
+
+
+RESTRICTED = dict(n_draws=200, n_chains=2, seed=0, quiet=True, parameters=False,
+                  search_space="best", max_candidates=1, expansions=0, max_seconds=60)
+
+
+def test_a_posterior_without_sampler_records_reports_its_draw_frequencies():
+    adj = np.array([[[0, 1], [0, 0]], [[0, 0], [1, 0]], [[0, 1], [0, 0]]])
+    post = Posterior(["A", "B"], adj, np.log([0.5, 0.3, 0.2]))
+    np.testing.assert_allclose(post.edge_prob_matrix, [[0, 0.7], [0.3, 0]])
+    np.testing.assert_array_equal(post.edge_prob_matrix, post.draw_edge_frequencies)
+
+
+def test_order_mcmc_reports_rao_blackwellised_marginals_close_to_the_dp():
+    data5 = cp.from_pandas(chain_frame(100, seed=1))
+    problem = prepare_problem(data5, None, None, None, None, None)
+    exact = dp.order_modular_edge_probs(problem.table())
+    post = OrderMCMC(n_draws=300, n_chains=2, seed=1, quiet=True,
+                     parameters=False).fit(data5).posterior_
+    rb = np.asarray(post.diagnostics["edge_probs_rb"])
+    off = ~np.eye(5, dtype=bool)
+    np.testing.assert_allclose(post.edge_prob_matrix[off], rb[off])
+    assert not np.array_equal(post.edge_prob_matrix, post.draw_edge_frequencies)
+    assert np.abs(post.edge_prob_matrix - exact).max() < 0.05
+
+
+def test_an_edge_outside_the_space_reports_its_boundary_share_not_zero():
+    # one candidate each: X2 admits one of its two parents, and the other parent
+    # admits X2, so the space forces X2 -> (that parent) where the data say the reverse
+    with pytest.warns(SearchSpaceWarning):
+        post = OrderMCMC(**RESTRICTED).fit(_collider()).posterior_
+    cand = np.asarray(post.diagnostics["candidates"], dtype=bool)
+    share = np.asarray(post.diagnostics["boundary_share"])
+    excluded = [i for i in (0, 1) if not cand[i, 2]]
+    assert len(excluded) == 1
+    i = excluded[0]
+    assert post.draw_edge_frequencies[i, 2] == 0.0  # the chains cannot sample it
+    assert share[i, 2] > 0.5  # the data ask for it
+    assert post.edge_prob_matrix[i, 2] > 0.3  # reported, not 0
+    assert post.draw_edge_frequencies[2, i] == pytest.approx(1.0)  # the space forces it
+    assert post.edge_prob_matrix[2, i] < 0.7  # ... which is no longer reported as certain
+    probs = post.edge_prob_matrix
+    assert np.all(probs + probs.T <= 1.0 + 1e-9)
+
+
+def test_a_forbidden_edge_stays_at_zero():
+    knowledge = BackgroundKnowledge(forbidden=frozenset({("X1", "X2"), ("X0", "X2")}))
+    with pytest.warns(SearchSpaceWarning):
+        post = PartitionMCMC(knowledge=knowledge, **RESTRICTED).fit(_collider()).posterior_
+    assert post.edge_prob_matrix[0, 2] == 0.0 and post.edge_prob_matrix[1, 2] == 0.0
+    assert post.edge_prob_matrix.max() > 0.3  # the other edges are still reported
+
+
+def test_the_estimate_survives_a_save_and_load(tmp_path):
+    with pytest.warns(SearchSpaceWarning):
+        post = OrderMCMC(**RESTRICTED).fit(_collider()).posterior_
+    loaded = Posterior.load(post.save(tmp_path / "p.npz"))
+    np.testing.assert_allclose(loaded.edge_prob_matrix, post.edge_prob_matrix, atol=1e-12)
+
+
+def _probability_pairs(d: int):
+    """Edge-probability matrices with P(i -> j) + P(j -> i) <= 1 and a zero diagonal."""
+    def build(raw):
+        split = raw[0] / max(raw[0].max(), 1.0)
+        upper = np.triu(split, 1)
+        lower = np.triu(raw[1] * (1 - split), 1)
+        out = upper + lower.T
+        return out
+    return arrays(np.float64, (2, d, d), elements=st.floats(0, 1)).map(build)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 6).flatmap(lambda d: st.tuples(
+    _probability_pairs(d), arrays(np.float64, (d, d), elements=st.floats(0, 1)),
+    arrays(np.bool_, (d, d)), st.booleans())))
+def test_estimate_invariants(case):
+    inside, share, candidates, with_rb = case
+    d = inside.shape[0]
+    diagnostics = {"candidates": candidates, "boundary_share": share}
+    if with_rb:
+        diagnostics["edge_probs_rb"] = inside
+    frequencies = np.zeros((d, d)) if with_rb else inside
+    probs = edge_estimate(frequencies, diagnostics)
+    off = ~np.eye(d, dtype=bool)
+    outside = ~candidates & off
+    assert np.all((probs >= 0) & (probs <= 1)) and np.all(np.diag(probs) == 0)
+    target = np.where(outside, share, inside)  # before the pairs are capped
+    fits = (target + target.T <= 1) & off
+    np.testing.assert_allclose(probs[fits], target[fits])
+    # an edge and its reverse never sum past 1; a pair that would is scaled, in proportion
+    assert np.all(probs + probs.T <= 1 + 1e-12)
+    over = ~fits & off
+    np.testing.assert_allclose((probs * (target + target.T))[over], target[over])
+
+
+def test_show_marks_edges_outside_the_search_space(tmp_path, capsys):
+    from causalpost_cli import main
+
+    with pytest.warns(SearchSpaceWarning):
+        post = OrderMCMC(**RESTRICTED).fit(_collider()).posterior_
+    path = post.save(tmp_path / "p.npz")
+    assert main(["show", str(path), "--min-prob", "0.05"]) == 0
+    out = capsys.readouterr().out
+    outside = np.asarray(post.diagnostics["candidates"], dtype=bool) == 0
+    probs = post.edge_prob_matrix
+    marked = [line for line in out.splitlines() if line.endswith("(outside the search space)")]
+    expected = int((outside & (probs >= 0.05) & ~np.eye(3, dtype=bool)).sum())
+    assert expected >= 1 and len(marked) == expected
+    assert "one step outside the space" in out
