@@ -136,3 +136,28 @@ def test_show_marks_edges_outside_the_search_space(tmp_path, capsys):
     expected = int((outside & (probs >= 0.05) & ~np.eye(3, dtype=bool)).sum())
     assert expected >= 1 and len(marked) == expected
     assert "one step outside the space" in out
+
+
+def test_the_heatmap_marks_cells_outside_the_space_that_it_reports():
+    from matplotlib.patches import Rectangle
+
+    from causalpost.plot import plot_edge_probs
+    from causalpost.plot._posterior import OUTSIDE_COLOUR, OUTSIDE_SHOWN
+
+    adj = np.zeros((4, 3, 3), dtype=np.uint8)
+    adj[:, 0, 1] = 1
+    candidates = np.ones((3, 3), dtype=np.uint8)
+    candidates[2, 1] = candidates[0, 2] = candidates[1, 2] = 0
+    share = np.zeros((3, 3))
+    share[2, 1], share[0, 2], share[1, 2] = 0.2, 0.5 * OUTSIDE_SHOWN, 0.04
+    post = Posterior(["A", "B", "C"], adj,
+                     diagnostics={"candidates": candidates, "boundary_share": share})
+    assert post.edge_prob_matrix[2, 1] == pytest.approx(0.2)
+    ax = plot_edge_probs(post).axes[0]
+    from matplotlib.colors import to_rgba
+    marks = [p for p in ax.patches if isinstance(p, Rectangle)
+             and p.get_facecolor() == to_rgba(OUTSIDE_COLOUR)]
+    cells = sorted((round(p.get_y() - 0.2), round(p.get_x() + 0.5)) for p in marks)
+    assert cells == [(1, 2), (2, 1)]  # (row, column): C -> B and B -> C; A -> C is too small
+    legend = ax.figure.legends[0] if ax.figure.legends else ax.get_legend()
+    assert any("outside the search space (2 with" in t.get_text() for t in legend.get_texts())

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon, Rectangle
 
+from causalpost._edge_estimate import outside_space
 from causalpost.edges import DIRECTION_OPEN, direction_open, prefer_differences
 from causalpost.errors import CausalpostError
 from causalpost.plot._labels import box_fontsize, draw_box_nodes, label_footnote, short_labels
@@ -36,6 +37,8 @@ __all__ = ["plot_edge_probs", "plot_posterior_graph", "plot_top_graphs"]
 
 OPEN_COLOUR = "tab:orange"  # a pair whose direction the data leave open
 TRUE_COLOUR = "tab:red"  # the true graph, when given
+OUTSIDE_COLOUR = "tab:purple"  # an edge outside the search space (boundary estimate)
+OUTSIDE_SHOWN = 0.01  # ... marked when its estimate is at least this
 
 
 def _edge_cmap() -> ListedColormap:
@@ -140,6 +143,7 @@ def plot_edge_probs(
     ax.set_ylabel("from (source / parent)")
     ax.tick_params(length=0)
     handles = _edge_marks(ax, probs, truth)
+    handles += _outside_marks(ax, probs, outside_space(posterior.diagnostics, d))
     fig.colorbar(image, ax=ax, shrink=0.8, label=f"P(from {ARROW} to)")
     note = "; values shown where P \u2265 0.1" if large else ""
     ax.set_title(f"Posterior edge probabilities\n{describe(posterior)}{note}")
@@ -167,6 +171,22 @@ def _edge_marks(ax: Axes, probs: np.ndarray, truth: np.ndarray | None) -> list[A
         handles.append(Patch(fill=False, edgecolor=TRUE_COLOUR, linewidth=1.6,
                              label=f"true edge ({int(truth.sum())}; {found} with P > 0.5)"))
     return handles
+
+
+def _outside_marks(ax: Axes, probs: np.ndarray, outside: np.ndarray | None) -> list[Artist]:
+    """A corner square on each cell outside the search space whose boundary estimate is
+    at least :data:`OUTSIDE_SHOWN`; its legend handle."""
+    if outside is None:
+        return []
+    marked = outside & (probs >= OUTSIDE_SHOWN)
+    for i, j in zip(*np.nonzero(marked)):
+        ax.add_patch(Rectangle((j - 0.5, i + 0.2), 0.3, 0.3, facecolor=OUTSIDE_COLOUR,
+                               edgecolor="none", zorder=3))
+    if not marked.any():
+        return []
+    return [Patch(facecolor=OUTSIDE_COLOUR, edgecolor="none",
+                  label=f"outside the search space ({int(marked.sum())} with P \u2265 "
+                  f"{OUTSIDE_SHOWN:g}: the boundary estimate)")]
 
 
 def plot_posterior_graph(
