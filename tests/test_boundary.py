@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 
 from causalpost.data import from_numpy
 from causalpost.knowledge import BackgroundKnowledge
-from causalpost.samplers._boundary import boundary_shares, boundary_warning, expand
+from causalpost.samplers._boundary import (
+    BOUNDARY_DRAWS,
+    boundary_shares,
+    boundary_warning,
+    expand,
+)
 from causalpost.samplers._common import prepare_problem
 from causalpost.samplers._search_space import EXPANSION_ROOM, symmetrized
 from causalpost.synthetic import linear_gaussian, random_dag
@@ -90,6 +95,27 @@ def test_boundary_shares_match_their_definition(seed, max_parents, require):
     np.testing.assert_allclose(share, _reference_shares(problem, candidates, draws),
                                rtol=1e-9, atol=1e-12)
     assert (share.sum(axis=0) <= 1 + 1e-12).all()
+
+
+def test_many_draws_are_averaged_over_an_even_subsample():
+    """Past ``max_draws`` the boundary is the mean over evenly spaced draws: the same
+    draws repeated give the same shares, and the subsample is what is averaged."""
+    rng = np.random.default_rng(3)
+    d = 5
+    bench = linear_gaussian(d, 60, seed=3)
+    data = from_numpy(np.asarray(bench.data.values), list(bench.data.names))
+    problem = prepare_problem(data, None, None, None, None, 2)
+    draws = np.stack([random_dag(d, "er", edges_per_node=1.0, seed=rng) for _ in range(8)])
+    draws = draws * (draws.sum(axis=1, keepdims=True) <= 2)  # within max_parents
+    candidates = [np.flatnonzero(draws.any(axis=0)[:, j]) for j in range(d)]
+    few = boundary_shares(problem, candidates, draws.astype(np.uint8), max_draws=None)
+    many = np.repeat(draws, 100, axis=0).astype(np.uint8)  # 800 draws, 100 of each
+    assert many.shape[0] > BOUNDARY_DRAWS
+    np.testing.assert_allclose(boundary_shares(problem, candidates, many), few, atol=0.02)
+    picked = many[np.round(np.linspace(0, 799, BOUNDARY_DRAWS)).astype(np.int64)]
+    np.testing.assert_allclose(boundary_shares(problem, candidates, many),
+                               boundary_shares(problem, candidates, picked, max_draws=None),
+                               rtol=1e-12, atol=1e-15)
 
 
 def test_a_swap_is_asked_for_where_adding_is_not():
