@@ -121,3 +121,16 @@ def test_repr_and_json_header(tmp_path, chain_data):
     with np.load(post.save(tmp_path / "p.npz"), allow_pickle=False) as npz:
         header = json.loads(str(npz["header"]))
     assert header["nodes"] == list("ABCDE")
+
+
+def test_a_fitted_posterior_records_its_integer_seed(tmp_path):
+    import causalpost as cp
+    from tests.conftest import chain_frame
+
+    data = cp.from_pandas(chain_frame(100))
+    post = cp.fit(data, sampler="partition", seed=7, quiet=True, parameters=False)
+    assert post.info["seed"] == 7
+    assert Posterior.load(post.save(tmp_path / "p.npz")).info["seed"] == 7
+    unseeded = cp.fit(data, sampler="partition", seed=np.random.default_rng(1), quiet=True,
+                      parameters=False)
+    assert "seed" not in unseeded.info  # a Generator is not a reproducible record

@@ -217,7 +217,11 @@ class Sampler:
         begin = time.monotonic()
         dataset = as_dataset(data)
         self._check_params()
-        self._posterior = self._fit(dataset, begin)
+        posterior = self._fit(dataset, begin)
+        seed = getattr(self, "seed", None)  # recorded for the provenance of reports
+        if isinstance(seed, int) and not isinstance(seed, bool):
+            posterior.info.setdefault("seed", int(seed))
+        self._posterior = posterior
         return self
 
     def _fit(self, data: Dataset, begin: float) -> Posterior:
