@@ -49,16 +49,17 @@ class Dataset:
     def __post_init__(self) -> None:
         self.values.setflags(write=False)
         if self.intervention is not None:
-            mask = np.asarray(self.intervention)
-            if mask.shape != self.values.shape:
+            given = np.asarray(self.intervention)
+            if given.shape != self.values.shape:
                 raise DataError(f"the intervention mask must have shape {self.values.shape} "
-                                f"(rows x nodes); got {mask.shape}")
-            mask = mask.astype(bool)
+                                f"(rows x nodes); got {given.shape}")
+            mask = given.astype(bool)
             if not mask.any():
-                mask = None  # every row observational: the plain table
+                # every row observational: the plain table
+                object.__setattr__(self, "intervention", None)
             else:
                 mask.setflags(write=False)
-            object.__setattr__(self, "intervention", mask)
+                object.__setattr__(self, "intervention", mask)
 
     def check_interventions(self) -> None:
         """Raise ``DataError`` when a node has fewer than 2 rows that did not intervene on it."""

@@ -193,7 +193,9 @@ def from_pandas(
                             f"{known_names(name, names)}")
         if kind not in _KINDS:
             raise DataError(f"column {name!r}: unknown kind {kind!r}, expected one of {_KINDS}")
-    columns, col_kinds, col_levels = [], [], []
+    columns: list[np.ndarray] = []
+    col_kinds: list[str] = []
+    col_levels: list[tuple[str, ...] | None] = []
     for position, name in enumerate(names):
         series = frame.iloc[:, position]  # by position: labels may be integers, not names
         kind = kinds.get(name) or _detect_kind(name, series, max_levels)
