@@ -79,12 +79,13 @@ def parse_problem(
     if not act:
         raise CausalpostError("the action sets no node; write it as NODE=VALUE")
     giv = _mapping(given, "given", allow_grid=False) if given is not None else {}
-    columns, labels = [], []
+    columns: list[list[float]] = []
+    labels: list[list[Any]] = []
     for name, raw in act.items():
         j = _node(name, index, "action")
-        values = raw if isinstance(raw, list) else [raw]
-        labels.append(values)
-        columns.append([_value(v, j, nodes, levels, "action") for v in values])
+        raws = raw if isinstance(raw, list) else [raw]
+        labels.append(raws)
+        columns.append([_value(v, j, nodes, levels, "action") for v in raws])
     if sum(len(c) > 1 for c in columns) > 1:
         raise CausalpostError("only one action node may take a grid of values")
     action_nodes = tuple(index[name] for name in act)

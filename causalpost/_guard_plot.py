@@ -6,7 +6,7 @@ Built on :class:`matplotlib.figure.Figure` directly (no pyplot state); pass
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -23,7 +23,8 @@ __all__ = ["plot_guard_graphs", "plot_guard_grid"]
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is not None:
-        return ax.figure, ax
+        owner = ax.figure  # an axes of a SubFigure: return its root figure, a Figure
+        return cast(Figure, getattr(owner, "figure", None) or owner), ax
     fig = Figure(figsize=size)
     return fig, fig.add_subplot()
 
