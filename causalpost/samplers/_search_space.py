@@ -107,10 +107,18 @@ def candidate_parents(
         return _top_partial_correlations(problem.data, max_candidates or PCOR_DEFAULT)
     if search_space == "hybrid":
         return _hybrid(problem, max_candidates, min_candidates, alpha, quiet)
+    if search_space == "pc":
+        return _pc_candidates(problem, max_candidates, min_candidates, alpha, quiet)
     gains = single_parent_gains(problem.bound, n_nodes)
-    if search_space == "best":
-        cap = min(max_candidates or 10, n_nodes - 1)
-        return [np.sort(np.argsort(-gains[:, j], kind="stable")[:cap]) for j in range(n_nodes)]
+    cap = min(max_candidates or 10, n_nodes - 1)
+    return [np.sort(np.argsort(-gains[:, j], kind="stable")[:cap]) for j in range(n_nodes)]
+
+
+def _pc_candidates(problem, max_candidates: int | None, min_candidates: int, alpha: float,
+                   quiet: bool) -> list[np.ndarray]:
+    """``"pc"``: skeleton neighbours, capped and topped up by single-parent score gain."""
+    n_nodes = problem.data.n_nodes
+    gains = single_parent_gains(problem.bound, n_nodes)
     skeleton = _pc_skeleton(problem.data, alpha, quiet)
     out = []
     for j in range(n_nodes):
@@ -187,7 +195,7 @@ def _ranked(strength: np.ndarray, node: int) -> np.ndarray:
 
 def _hybrid(problem, max_candidates, min_candidates, alpha, quiet=True) -> list[np.ndarray]:
     data = problem.data
-    pc = candidate_parents(problem, "pc", None, min_candidates, alpha, quiet=quiet)
+    pc = _pc_candidates(problem, None, min_candidates, alpha, quiet)
     if data.kind != "continuous":
         return [c[:HYBRID_CAP] if c.size > HYBRID_CAP else c for c in pc]
     pcor = partial_correlations(data)
