@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -219,7 +219,9 @@ class CID(CIDViews):
         if missing:
             a, b = sorted(missing)[0]
             raise CIDError(f"cannot remove edge {a!r} -> {b!r}: not in the CID")
-        edges = [e for e in self.edges if e not in gone] + [tuple(e) for e in add]
+        # a pair as a tuple, whatever the caller's sequence; the constructor checks its length
+        added = [cast("tuple[str, str]", tuple(e)) for e in add]
+        edges = [e for e in self.edges if e not in gone] + added
         return CID(edges, self.decisions, self.utilities, nodes=self._nodes)
 
     def with_roles(self, decisions: Iterable[str], utilities: Iterable[str]) -> CID:

@@ -154,13 +154,13 @@ class _Model:
         self.c = np.zeros(n)
         self.var = np.zeros(n)
         edges = set(cid.edges)
-        for (a, b), v in params.weights.items():
+        for (a, b), w in params.weights.items():
             if (a, b) not in edges:
                 raise ParameterError(
                     f"weight given for {a!r} -> {b!r}, which is not an edge of the CID"
                 )
             if b in cid.chance:
-                self.B[self.pos[a], self.pos[b]] = v
+                self.B[self.pos[a], self.pos[b]] = w
         for v in cid.chance:
             missing = [p for p in cid.parents(v) if (p, v) not in params.weights]
             if missing:
