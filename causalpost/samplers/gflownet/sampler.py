@@ -358,7 +358,9 @@ class GFlowNetSampler(Sampler):
         return self._trained
 
 
-MAX_GFN_TABLE_SETS = 200_000  # parent sets over all nodes: seconds to score, not hours
+# parent sets over all nodes: seconds to score, not hours (333,280 sets, d = 20 with at
+# most 5 parents: 0.6 s of BGe, 12 s of BDeu on 2,000 rows of child)
+MAX_GFN_TABLE_SETS = 1_000_000
 
 
 def _check_table_size(problem: Problem) -> None:
