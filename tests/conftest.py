@@ -39,3 +39,31 @@ def chain_data() -> cp.Dataset:
 def discrete_data() -> cp.Dataset:
     return cp.from_pandas(discrete_frame(), kinds={"Y": "discrete", "Z": "discrete",
                                                    "W": "discrete"})
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Small networks run fastest on one thread (and the CI box has two cores); the
+    GFlowNet modules use it for every test (``pytestmark``)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def gfn_data3():
+    """Three nodes, two edges, unit noise: small enough to enumerate the policy."""
+    from causalpost.synthetic import linear_gaussian
+
+    return linear_gaussian(3, 30, n_edges=2, noise_sd=1.0, seed=3).data
+
+
+@pytest.fixture(scope="module")
+def gfn_data4():
+    """Four nodes, three edges, unit noise."""
+    from causalpost.synthetic import linear_gaussian
+
+    return linear_gaussian(4, 50, n_edges=3, noise_sd=1.0, seed=1).data

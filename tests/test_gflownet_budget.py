@@ -30,12 +30,7 @@ SMALL = {"n_draws": 10, "width": 16, "n_layers": 1, "n_heads": 2, "batch_size": 
          "n_envs": 4, "quiet": True, "parameters": False, "seed": 0}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _few_threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -28,25 +28,10 @@ from causalpost.samplers.gflownet.importance import (
     importance_ess,
     log_terminating_probs,
 )
-from causalpost.synthetic import linear_gaussian
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _few_threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def data3():
-    return linear_gaussian(3, 30, n_edges=2, noise_sd=1.0, seed=3).data
-
-
-@pytest.fixture(scope="module")
-def data4():
-    return linear_gaussian(4, 50, n_edges=3, noise_sd=1.0, seed=1).data
 
 
 def _table(data, max_parents=None):
@@ -67,8 +52,8 @@ def _factorial_of_edges(adj, start):
 
 
 @pytest.mark.parametrize("d", [3, 4])
-def test_all_orders_give_the_exact_terminating_probability(data3, data4, d):
-    table = _table(data3 if d == 3 else data4)
+def test_all_orders_give_the_exact_terminating_probability(gfn_data3, gfn_data4, d):
+    table = _table(gfn_data3 if d == 3 else gfn_data4)
     masks, _ = exact_log_weights(table)
     env = DAGEnv.from_table(table, np.zeros((d, d), bool))
     policy = _policy(d, seed=d)
@@ -80,9 +65,9 @@ def test_all_orders_give_the_exact_terminating_probability(data3, data4, d):
     assert abs(np.exp(estimate).sum() - 1.0) < 1e-5  # a distribution over all DAGs
 
 
-def test_exact_with_a_start_graph_and_parent_limit(data4):
+def test_exact_with_a_start_graph_and_parent_limit(gfn_data4):
     """Required edges are never removed; only the other edges' orders count."""
-    table = _table(data4, max_parents=2)
+    table = _table(gfn_data4, max_parents=2)
     start = np.zeros((4, 4), bool)
     start[0, 1] = True
     allowed = ~np.eye(4, dtype=bool)
@@ -97,8 +82,8 @@ def test_exact_with_a_start_graph_and_parent_limit(data4):
     np.testing.assert_allclose(estimate, exact, atol=1e-6)
 
 
-def test_graphs_with_few_orders_are_exact_the_rest_estimated(data4):
-    table = _table(data4)
+def test_graphs_with_few_orders_are_exact_the_rest_estimated(gfn_data4):
+    table = _table(gfn_data4)
     masks, _ = exact_log_weights(table)
     env = DAGEnv.from_table(table, np.zeros((4, 4), bool))
     policy = _policy(4, seed=2)
@@ -110,8 +95,8 @@ def test_graphs_with_few_orders_are_exact_the_rest_estimated(data4):
     assert np.abs(estimate[~small] - exact[~small]).max() > 1e-3  # sampled, not exact
 
 
-def test_random_orders_converge_to_the_exact_value(data4):
-    table = _table(data4)
+def test_random_orders_converge_to_the_exact_value(gfn_data4):
+    table = _table(gfn_data4)
     masks, _ = exact_log_weights(table)
     env = DAGEnv.from_table(table, np.zeros((4, 4), bool))
     policy = _policy(4, seed=4)
@@ -132,8 +117,8 @@ def test_random_orders_converge_to_the_exact_value(data4):
     np.testing.assert_allclose(np.log(mean_q), exact[:20], atol=0.05)
 
 
-def test_equal_graphs_get_equal_estimates_and_the_seed_fixes_them(data4):
-    table = _table(data4)
+def test_equal_graphs_get_equal_estimates_and_the_seed_fixes_them(gfn_data4):
+    table = _table(gfn_data4)
     env = DAGEnv.from_table(table, np.zeros((4, 4), bool))
     policy = _policy(4, seed=5)
     g = np.zeros((4, 4), bool)
@@ -156,8 +141,8 @@ def _brute_force_ess(log_r, log_q):
     return total * total / square
 
 
-def test_importance_ess_of_draws_matches_brute_force(data4):
-    table = _table(data4)
+def test_importance_ess_of_draws_matches_brute_force(gfn_data4):
+    table = _table(gfn_data4)
     masks, log_p = exact_log_weights(table)
     env = DAGEnv.from_table(table, np.zeros((4, 4), bool))
     policy = _policy(4, seed=6)
@@ -177,9 +162,9 @@ def test_importance_ess_of_draws_matches_brute_force(data4):
     assert importance_ess(log_p[idx], log_q[idx]) == pytest.approx(expect, rel=1e-8)
 
 
-def test_ess_per_draw_tends_to_one_over_one_plus_chi_square(data3):
+def test_ess_per_draw_tends_to_one_over_one_plus_chi_square(gfn_data3):
     """For draws from q weighted towards p, ESS / n -> 1 / sum_G p(G)^2 / q(G)."""
-    table = _table(data3)
+    table = _table(gfn_data3)
     masks, log_p = exact_log_weights(table)
     env = DAGEnv.from_table(table, np.zeros((3, 3), bool))
     log_q = policy_log_probs(_policy(3, seed=1), env, masks)
@@ -227,11 +212,11 @@ def _fit(data, n_steps, **kw):
 
 
 @pytest.fixture(scope="module")
-def trained4(data4):
-    return _fit(data4, 400)
+def trained4(gfn_data4):
+    return _fit(gfn_data4, 400)
 
 
-def test_fit_records_the_ess_and_the_posterior_uses_it(data4, trained4, tmp_path):
+def test_fit_records_the_ess_and_the_posterior_uses_it(gfn_data4, trained4, tmp_path):
     post = trained4.posterior_
     diag = post.diagnostics
     assert 1.0 <= diag["ess"] <= post.n_draws
@@ -240,7 +225,7 @@ def test_fit_records_the_ess_and_the_posterior_uses_it(data4, trained4, tmp_path
     assert diag["ess_orders"] == 16
     np.testing.assert_array_equal(post.log_weights, np.full(200, -np.log(200)))  # not reweighted
     # at d = 4 the default orders are exact for m <= 3 only: compare with the exact q
-    table = _table(data4)
+    table = _table(gfn_data4)
     masks, _ = exact_log_weights(table)
     exact_q = policy_log_probs(trained4.policy_, trained4.env_, masks)
     codes = {m.tobytes(): q for m, q in zip(masks_to_adjacency(masks).astype(bool),
@@ -253,28 +238,28 @@ def test_fit_records_the_ess_and_the_posterior_uses_it(data4, trained4, tmp_path
     assert loaded.diagnostics["ess_orders"] == 16
 
 
-def test_a_badly_trained_policy_has_a_much_smaller_ess(data4, trained4):
-    bad = _fit(data4, 1).posterior_.diagnostics["ess"]
+def test_a_badly_trained_policy_has_a_much_smaller_ess(gfn_data4, trained4):
+    bad = _fit(gfn_data4, 1).posterior_.diagnostics["ess"]
     good = trained4.posterior_.diagnostics["ess"]
     assert bad < 0.1 * 200  # one step: the policy is far from the posterior
     assert good > 0.5 * 200
 
 
-def test_ess_is_seeded_off_switch_and_draw_posterior(data3, data4, trained4):
-    again = _fit(data4, 400).posterior_.diagnostics
+def test_ess_is_seeded_off_switch_and_draw_posterior(gfn_data3, gfn_data4, trained4):
+    again = _fit(gfn_data4, 400).posterior_.diagnostics
     assert again["ess"] == trained4.posterior_.diagnostics["ess"]
-    off = _fit(data3, 5, ess_orders=0).posterior_
+    off = _fit(gfn_data3, 5, ess_orders=0).posterior_
     assert "ess" not in off.diagnostics
     assert off.effective_sample_size == pytest.approx(200)
-    redrawn = trained4.draw_posterior(data4, n_draws=100, seed=3)
+    redrawn = trained4.draw_posterior(gfn_data4, n_draws=100, seed=3)
     assert 1.0 <= redrawn.effective_sample_size <= 100
     assert redrawn.diagnostics["ess_importance"] == redrawn.effective_sample_size
-    capped = _fit(data3, 5, ess_max_steps=1).posterior_.diagnostics
+    capped = _fit(gfn_data3, 5, ess_max_steps=1).posterior_.diagnostics
     assert capped["ess_orders"] == 1
 
 
-def test_bad_ess_options(data3):
+def test_bad_ess_options(gfn_data3):
     with pytest.raises(CausalpostError, match="ess_orders"):
-        GFlowNetSampler(ess_orders=-1, quiet=True).fit(data3)
+        GFlowNetSampler(ess_orders=-1, quiet=True).fit(gfn_data3)
     with pytest.raises(CausalpostError, match="ess_max_steps"):
-        GFlowNetSampler(ess_max_steps=0, quiet=True).fit(data3)
+        GFlowNetSampler(ess_max_steps=0, quiet=True).fit(gfn_data3)
