@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,9 @@ from causalpost.data import Dataset
 from causalpost.errors import known_names
 from causalpost.parallel import run_tasks
 from causalpost.posterior import Posterior
-from causalpost.scores import make_score
+from causalpost.scores import BGe, make_score
+from causalpost.scores.bdeu import BoundBDeu
+from causalpost.scores.bge import BoundBGe
 from causalpost.simulate import simulate_draw
 from incentives._audit_graphs import EXCLUDED, evaluate_graphs, row_frame
 from incentives._plan_result import ExperimentPlan
@@ -250,7 +252,7 @@ class _Support:
         graphs, probs, inverse = posterior.unique_graphs()
         n = len(probs)
         if n > MAX_GRAPHS:
-            n = int(min(MAX_GRAPHS, np.searchsorted(np.cumsum(probs), 1.0 - 1e-9) + 1))
+            n = min(MAX_GRAPHS, int(np.searchsorted(np.cumsum(probs), 1.0 - 1e-9)) + 1)
         self.tail_mass = float(probs[n:].sum())
         nodes, admits, undetermined, status = evaluate_graphs(graphs[:n], design, posterior.nodes)
         kept = np.flatnonzero(status != EXCLUDED)
@@ -362,8 +364,10 @@ class _Updater:
         new_mask = np.zeros(new_rows.shape, dtype=bool)
         new_mask[:, x] = True
         combined = data.append(Dataset(new_rows, data.names, data.kinds, data.levels, new_mask))
-        if self.spec.name == "bge":  # same standardization as the old table: comparable scores
-            bound = self.spec.bind(combined, transform=(self.bound.location, self.bound.scale))
+        bound: BoundBGe | BoundBDeu
+        if isinstance(self.spec, BGe):  # same standardization as the old table: comparable scores
+            first = cast(BoundBGe, self.bound)  # what this BGe bound in __init__
+            bound = self.spec.bind(combined, transform=(first.location, first.scale))
         else:
             bound = self.spec.bind(combined)
         delta = self._scores(bound, skip=x) - self.old
