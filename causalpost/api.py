@@ -69,7 +69,8 @@ def fit(
         Default by data kind.
     score_options : dict, optional
         E.g. ``{"standardize": False}`` for BGe, ``{"ess": 10}`` for BDeu.
-    prior : GraphPrior or {"uniform", "erdos_renyi"}, optional
+    prior : GraphPrior or {"uniform", "sparse", "erdos_renyi", "fair"}, optional
+        Graph prior (:class:`~causalpost.scores.GraphPrior`); default uniform over DAGs.
     knowledge : BackgroundKnowledge, optional
         Forbidden / required edges and tiers, honoured by every sampler.
     max_parents : int, optional

@@ -71,9 +71,12 @@ def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argp
                      help="BGe: standardize each column (location and scale) before scoring; "
                           "--no-standardize scores the raw columns (BDeu never standardizes)")
     fit.add_argument("--ess", type=float, help="BDeu equivalent sample size (default 1)")
-    fit.add_argument("--prior", choices=["uniform", "erdos_renyi", "fair"], default="uniform",
-                     help="graph prior: uniform over DAGs, Erdos-Renyi (one expected edge per "
-                          "node unless --expected-edges), or fair (uniform over parent-set sizes)")
+    fit.add_argument("--prior", choices=["uniform", "sparse", "erdos_renyi", "fair"],
+                     default="uniform",
+                     help="graph prior: uniform over DAGs, sparse (Erdos-Renyi, one expected "
+                          "edge per node, each edge at most 1/2: uniform up to 5 nodes), "
+                          "Erdos-Renyi (one expected edge per node unless --expected-edges), "
+                          "or fair (uniform over parent-set sizes)")
     fit.add_argument("--expected-edges", type=float,
                      help="Erdos-Renyi prior with this many expected edges (implies the prior)")
     fit.add_argument("--size-penalty", type=float, default=0.0,

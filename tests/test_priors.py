@@ -18,6 +18,7 @@ PRIORS = [
     GraphPrior("uniform"),
     GraphPrior("fair"),
     GraphPrior("erdos_renyi", expected_edges=2.0),
+    GraphPrior("sparse"),
     GraphPrior("fair", size_penalty=1.5),
     GraphPrior("uniform", size_penalty=0.7),
 ]
@@ -28,8 +29,9 @@ def _log_prior_by_hand(prior: GraphPrior, sizes: np.ndarray, d: int) -> float:
     total = -prior.size_penalty * sizes.sum()
     if prior.kind == "fair":
         total -= sum(np.log(comb(d - 1, int(k))) for k in sizes)
-    elif prior.kind == "erdos_renyi":
-        p = prior.expected_edges / (d * (d - 1) / 2)
+    elif prior.kind in ("erdos_renyi", "sparse"):
+        p = (prior.expected_edges / (d * (d - 1) / 2) if prior.kind == "erdos_renyi"
+             else min(0.5, 2 / (d - 1)))
         total += sum(k * np.log(p) + (d - 1 - k) * np.log(1 - p) for k in sizes)
     return float(total)
 
@@ -61,6 +63,32 @@ def test_prior_against_brute_force_enumeration(prior: GraphPrior, data) -> None:
     np.testing.assert_allclose(post.edge_prob_matrix, expected, atol=1e-9)
     table = cp.score_table(data, score="bge", prior=prior)
     np.testing.assert_allclose(dag_modular_edge_probs(table), expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("d", [2, 3, 5, 6, 16, 37, 100])
+def test_sparse_is_one_expected_edge_per_node_and_uniform_up_to_five_nodes(d) -> None:
+    sizes = np.arange(d)
+    by_size = GraphPrior("sparse").log_prior_by_size(d)
+    if d <= 5:  # p = 1/2: every DAG weighs the same
+        np.testing.assert_allclose(by_size - by_size[0], 0.0, atol=1e-12)
+    else:
+        p = 2 / (d - 1)
+        assert p * d * (d - 1) / 2 == pytest.approx(d)  # one expected edge per node
+        np.testing.assert_allclose(by_size, sizes * np.log(p) + (d - 1 - sizes) * np.log1p(-p))
+
+
+def test_sparse_matches_erdos_renyi_in_the_dp() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(80, 8))
+    x[:, 1] += x[:, 0]
+    x[:, 5] += 0.5 * x[:, 2] - x[:, 4]
+    data = cp.from_numpy(x, [f"X{i}" for i in range(8)])
+    sparse = dag_modular_edge_probs(cp.score_table(data, score="bge", prior="sparse"))
+    er = dag_modular_edge_probs(cp.score_table(
+        data, score="bge", prior=GraphPrior("erdos_renyi", edge_prob=2 / 7)))
+    np.testing.assert_allclose(sparse, er, atol=1e-12)
+    uniform = dag_modular_edge_probs(cp.score_table(data, score="bge", prior="uniform"))
+    assert sparse.sum() < uniform.sum()  # fewer expected edges
 
 
 def test_penalties_make_sparser_posteriors(data) -> None:

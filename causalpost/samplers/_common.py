@@ -44,18 +44,19 @@ class Problem:
 
 
 def resolve_prior(prior: GraphPrior | str | None, n_nodes: int) -> GraphPrior:
-    """Accept a GraphPrior, ``"uniform"`` (or None), ``"erdos_renyi"`` (one expected
-    edge per node, as in the DAG-GFlowNet experiments) or ``"fair"`` (Eggeling et al. 2019)."""
+    """Accept a GraphPrior, ``"uniform"`` (or None), ``"sparse"`` (Erdos-Renyi, one
+    expected edge per node, at most 1/2 per edge), ``"erdos_renyi"`` (one expected edge
+    per node, as in the DAG-GFlowNet experiments) or ``"fair"`` (Eggeling et al. 2019)."""
     if prior is None or prior == "uniform":
         return GraphPrior("uniform")
     if isinstance(prior, GraphPrior):
         return prior
     if prior in ("er", "erdos_renyi"):
         return GraphPrior("erdos_renyi", expected_edges=float(n_nodes))
-    if prior == "fair":
-        return GraphPrior("fair")
-    raise CausalpostError(f"unknown prior {prior!r}; use 'uniform', 'erdos_renyi', 'fair' or a "
-                          "GraphPrior")
+    if prior in ("fair", "sparse"):
+        return GraphPrior(prior)
+    raise CausalpostError(f"unknown prior {prior!r}; use 'uniform', 'sparse', 'erdos_renyi', "
+                          "'fair' or a GraphPrior")
 
 
 def as_dataset(data: Dataset | pd.DataFrame) -> Dataset:
