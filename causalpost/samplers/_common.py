@@ -53,8 +53,10 @@ def resolve_prior(prior: GraphPrior | str | None, n_nodes: int) -> GraphPrior:
         return prior
     if prior in ("er", "erdos_renyi"):
         return GraphPrior("erdos_renyi", expected_edges=float(n_nodes))
-    if prior in ("fair", "sparse"):
-        return GraphPrior(prior)
+    if prior == "fair":
+        return GraphPrior("fair")
+    if prior == "sparse":
+        return GraphPrior("sparse")
     raise CausalpostError(f"unknown prior {prior!r}; use 'uniform', 'sparse', 'erdos_renyi', "
                           "'fair' or a GraphPrior")
 
