@@ -93,6 +93,8 @@ class Diagnostics(Mapping[str, Any]):
     boundary_mass: float | None = _field(
         "number", "largest posterior mass a node keeps just outside the search space")
     boundary_share: np.ndarray | None = _field(None, "that mass per edge")
+    edge_probs_outside: np.ndarray | None = _field(
+        None, "estimated P(i -> j) of edges outside the space, plus-one additions only")
     n_expansions: int | None = _field("int", "rounds of search-space expansion run")
     setup_seconds: float | None = _field("number", "time before the final run (never saved)")
     # ---- GFlowNet training ---------------------------------------------------------------

@@ -48,11 +48,21 @@ BOUNDARY_DRAWS = 250
 
 
 def boundary_shares(problem, candidates, draws: np.ndarray,
-                    max_draws: int | None = BOUNDARY_DRAWS) -> np.ndarray:
+                    max_draws: int | None = BOUNDARY_DRAWS, *,
+                    additions_only: bool = False) -> np.ndarray:
     """``share[i, j]``: mean posterior share of the sets that bring the non-candidate ``i``
     into ``pa_j`` (added, or swapped for a parent), for ``i`` not a descendant of ``j`` in
     the draw (the edge would close a cycle; see the module docstring for reversals),
     over at most ``max_draws`` of the draws, evenly spaced (None: all).
+
+    ``additions_only``: only ``pa_j + {i}``, no swaps or reversals: the estimate of the
+    edge's probability in the "plus one" space (each parent set may hold one outsider).
+    For draws whose ``pa_j`` follows the space's posterior given the rest of the graph,
+    ``exp(s(pa_j + i) - s(pa_j))`` has expectation ``M_i / Z``, the plus-one sets' weight
+    over the space's (importance sampling with the space's conditional as proposal),
+    so each draw's ``w_i / (1 + sum_k w_k)`` estimates ``P(i -> j)`` there; the swaps
+    would count the sets of smaller parent sets again. The swaps and reversals are
+    what the expansion needs to *find* an outsider; this is what to *report* for it.
 
     Parameters
     ----------
@@ -84,10 +94,13 @@ def boundary_shares(problem, candidates, draws: np.ndarray,
             continue
         sets, inverse = np.unique(draws[:, :, j].astype(bool), axis=0, return_inverse=True)
         gains = _outside_gains(problem, j, [tuple(int(p) for p in np.flatnonzero(row))
-                                            for row in sets], outside, log_prior)
+                                            for row in sets], outside, log_prior,
+                               swaps=not additions_only)
         log_w = gains[np.ravel(inverse)]
         ancestor = reach[:, j, outside]  # j is an ancestor of i: i -> j closes a cycle ...
         direct = ancestor & draws[:, j, outside].astype(bool)  # ... unless it reverses j -> i
+        if additions_only:
+            direct[:] = False
         log_w[ancestor & ~direct] = -np.inf
         for s_idx, k in zip(*np.nonzero(direct)):
             log_w[s_idx, k] = _reversal_gain(problem, draws[s_idx], reach[s_idx], j,
@@ -98,7 +111,7 @@ def boundary_shares(problem, candidates, draws: np.ndarray,
 
 
 def _outside_gains(problem, j: int, parent_sets: list[tuple[int, ...]],
-                   outside: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+                   outside: np.ndarray, log_prior: np.ndarray, swaps: bool = True) -> np.ndarray:
     """``gains[k, c]``: log of the summed weight, relative to ``parent_sets[k]``, of the
     sets that bring ``outside[c]`` in: the set plus it (within ``max_parents``) and each
     swap of a parent that is not required for it. Every distinct set is scored once (the
@@ -111,7 +124,7 @@ def _outside_gains(problem, j: int, parent_sets: list[tuple[int, ...]],
     base = [at(parents) for parents in parent_sets]
     variants = []  # (row k, outsider's column, the set's index, log prior ratio)
     for k, parents in enumerate(parent_sets):
-        droppable = [p for p in parents if not problem.required[p, j]]
+        droppable = [p for p in parents if swaps and not problem.required[p, j]]
         grow = len(parents) < problem.max_parents
         up = log_prior[min(len(parents) + 1, log_prior.size - 1)] - log_prior[len(parents)]
         for col, i in enumerate(int(i) for i in outside):

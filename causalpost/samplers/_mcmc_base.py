@@ -230,7 +230,9 @@ ChainDisagreementWarning
         for j, c in enumerate(table.candidates):
             cand[c, j] = 1
         share = boundary_shares(problem, table.candidates, draws)
+        outside = boundary_shares(problem, table.candidates, draws, additions_only=True)
         diagnostics.update(search_space=self._space(problem), candidates=cand,
+                           edge_probs_outside=outside,
                            n_candidates=[int(c.size) for c in table.candidates],
                            boundary_mass=float(share.sum(axis=0).max(initial=0.0)),
                            boundary_share=share, n_expansions=n_expansions,
