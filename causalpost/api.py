@@ -70,7 +70,8 @@ def fit(
     score_options : dict, optional
         E.g. ``{"standardize": False}`` for BGe, ``{"ess": 10}`` for BDeu.
     prior : GraphPrior or {"uniform", "sparse", "erdos_renyi", "fair"}, optional
-        Graph prior (:class:`~causalpost.scores.GraphPrior`); default uniform over DAGs.
+        Graph prior (:class:`~causalpost.scores.GraphPrior`); default ``"sparse"``
+        (Erdos-Renyi, one expected edge per node; the uniform DAG prior up to 5 nodes).
     knowledge : BackgroundKnowledge, optional
         Forbidden / required edges and tiers, honoured by every sampler.
     max_parents : int, optional

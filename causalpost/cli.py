@@ -19,7 +19,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from causalpost._cli_common import (
     EXIT_OK,
@@ -31,6 +31,8 @@ from causalpost._cli_common import (
 )
 from causalpost._cli_show import add_show_parser
 from causalpost.errors import CausalpostError
+
+PriorKind = Literal["uniform", "erdos_renyi", "sparse", "fair"]
 
 __all__ = ["DesignConstraints", "add_fit_parser", "add_show_parser"]
 
@@ -71,10 +73,11 @@ def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argp
                      help="BGe: standardize each column (location and scale) before scoring; "
                           "--no-standardize scores the raw columns (BDeu never standardizes)")
     fit.add_argument("--ess", type=float, help="BDeu equivalent sample size (default 1)")
-    fit.add_argument("--prior", choices=["uniform", "sparse", "erdos_renyi", "fair"],
-                     default="uniform",
-                     help="graph prior: uniform over DAGs, sparse (Erdos-Renyi, one expected "
-                          "edge per node, each edge at most 1/2: uniform up to 5 nodes), "
+    fit.add_argument("--prior", choices=["sparse", "uniform", "erdos_renyi", "fair"],
+                     default="sparse",
+                     help="graph prior: sparse (Erdos-Renyi, one expected edge "
+                          "per node, each edge at most 1/2: uniform up to 5 nodes), uniform "
+                          "over DAGs, "
                           "Erdos-Renyi (one expected edge per node unless --expected-edges), "
                           "or fair (uniform over parent-set sizes)")
     fit.add_argument("--expected-edges", type=float,
@@ -228,12 +231,12 @@ def _prior(args: argparse.Namespace, n_nodes: int):
     from causalpost.scores import GraphPrior
 
     if args.expected_edges is not None:
-        if args.prior not in ("uniform", "erdos_renyi"):
+        if args.prior not in ("sparse", "erdos_renyi"):  # sparse is Erdos-Renyi too
             raise CausalpostError("--expected-edges sets the Erdos-Renyi prior; drop --prior "
                                   f"{args.prior}")
         return GraphPrior("erdos_renyi", expected_edges=args.expected_edges,
                           size_penalty=args.size_penalty)
-    kind = args.prior
+    kind = cast(PriorKind, args.prior)  # argparse's choices: one of the kinds
     expected = float(n_nodes) if kind == "erdos_renyi" else None
     return GraphPrior(kind, expected_edges=expected, size_penalty=args.size_penalty)
 

@@ -31,7 +31,7 @@ def test_fit_help_shows_meaningful_defaults_and_every_option_is_explained(capsys
     text = _help(capsys, "fit")
     assert "(default: auto)" in text
     assert "(default: 0)" in text  # --seed
-    assert "(default: uniform)" in text
+    assert "(default: sparse)" in text
     assert "--seed SEED random seed" in text
     assert "--max-parents MAX_PARENTS at most" in text
 

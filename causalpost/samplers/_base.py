@@ -179,9 +179,10 @@ class Sampler:
         None, 'Hyperparameters of the score (e.g. ``{"standardize": False}`` for BGe, '
         '``{"ess": 10}`` for BDeu).', kind="dict, optional")
     prior: GraphPrior | str | None = param(
-        None, 'Graph prior: a GraphPrior, "uniform" (default), "sparse" (Erdos-Renyi, one '
-        'expected edge per node, each edge at most 1/2), "erdos_renyi" (one expected edge per '
-        'node) or "fair".', kind="GraphPrior or str, optional")
+        None, 'Graph prior: a GraphPrior, "sparse" (the default, also None: Erdos-Renyi, one '
+        'expected edge per node, each edge at most 1/2, so uniform up to 5 nodes; '
+        '``benchmarks/RESULTS_priors.md``), "uniform" over DAGs, "erdos_renyi" (one expected '
+        'edge per node) or "fair".', kind="GraphPrior or str, optional")
     knowledge: BackgroundKnowledge | None = param(
         None, "Forbidden / required edges and tiers, honoured by every draw.",
         kind="BackgroundKnowledge, optional")

@@ -44,10 +44,12 @@ class Problem:
 
 
 def resolve_prior(prior: GraphPrior | str | None, n_nodes: int) -> GraphPrior:
-    """Accept a GraphPrior, ``"uniform"`` (or None), ``"sparse"`` (Erdos-Renyi, one
-    expected edge per node, at most 1/2 per edge), ``"erdos_renyi"`` (one expected edge
+    """Accept a GraphPrior, ``"sparse"`` (or None: the default; Erdos-Renyi, one expected
+    edge per node, at most 1/2 per edge), ``"uniform"``, ``"erdos_renyi"`` (one expected edge
     per node, as in the DAG-GFlowNet experiments) or ``"fair"`` (Eggeling et al. 2019)."""
-    if prior is None or prior == "uniform":
+    if prior is None or prior == "sparse":
+        return GraphPrior("sparse")
+    if prior == "uniform":
         return GraphPrior("uniform")
     if isinstance(prior, GraphPrior):
         return prior
