@@ -66,7 +66,7 @@ import causalpost as cp
 from causalpost import dp
 from causalpost.api import resolve_sampler
 from causalpost.metrics import edge_auroc
-from causalpost.samplers._common import prepare_problem
+from causalpost.samplers._common import prepare_problem, resolve_prior
 from causalpost.scores.priors import GraphPrior
 from causalpost.synthetic import linear_gaussian
 
@@ -120,7 +120,8 @@ class References:
 
 
 UNIFORM = GraphPrior("uniform")
-EXACT_ROWS = (("exact: uniform", UNIFORM, None), ("exact: uniform, <= 4 parents", UNIFORM, 4),
+EXACT_ROWS = (("exact: sparse", GraphPrior("sparse"), None),
+              ("exact: uniform", UNIFORM, None), ("exact: uniform, <= 4 parents", UNIFORM, 4),
               ("exact: fair", GraphPrior("fair"), None),
               ("exact: fair, <= 4 parents", GraphPrior("fair"), 4))
 
@@ -175,9 +176,7 @@ def run_ours(label: str, sampler: str, bench, score_options: dict, seed: int,
 
 
 def our_target(sampler: str, d: int, options: dict) -> tuple[GraphPrior, str, int | None]:
-    prior = options.get("prior") or UNIFORM
-    if isinstance(prior, str):
-        prior = GraphPrior(prior)
+    prior = resolve_prior(options.get("prior"), d)  # None: the samplers' default
     modular = "order" if resolve_sampler(sampler, d) == "order" else "dag"
     return prior, modular, options.get("max_parents")
 
