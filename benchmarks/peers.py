@@ -64,6 +64,7 @@ import numpy as np
 
 import causalpost as cp
 from causalpost import dp
+from causalpost._edge_estimate import edge_estimate, outside_space
 from causalpost.api import resolve_sampler
 from causalpost.metrics import edge_auroc
 from causalpost.samplers._common import prepare_problem, resolve_prior
@@ -81,6 +82,17 @@ PROTOCOLS = {"gfn": "DAG-GFlowNet protocol: noise sd 0.1, raw columns",
 HEADER = ("# causalpost beside sumu (Gadget) and DiBS\n\n"
           "Produced by `python benchmarks/peers.py` (see its docstring for the protocol).\n\n")
 NOTES = ""  # the "What the table shows" section is written by hand below the table
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=HERE, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "-"
+
+
+COMMIT = _commit()
 DP_MAX_NODES = 16  # the exact yardstick is computed up to here (dag-modular DP: ~2 s)
 
 
@@ -168,7 +180,32 @@ def run_ours(label: str, sampler: str, bench, score_options: dict, seed: int,
     wall = time.perf_counter() - start
     diag = post.diagnostics
     row = graph_metrics(post.adjacency, post.weights, bench.truth)
-    row.update(method=label, wall_s=wall, draws=int(post.n_draws),
+    # the reported marginals (Posterior.edge_prob_matrix: Rao-Blackwellised inside the
+    # search space, an estimate outside it)
+    # are the ones compared; the draws' own frequencies are kept beside them
+    row["probs_draws"], row["auroc_draws"] = row["probs"], row["auroc"]
+    row["probs"] = post.edge_prob_matrix
+    row["auroc"] = edge_auroc(row["probs"], bench.truth)
+    # the two parts of the new estimate apart: Rao-Blackwellised inside the space only
+    # (outside as the draws: 0), and the estimate outside the space only (draws inside);
+    # the outside estimate is edge_probs_outside where the sampler records it (17dd117
+    # on), else the boundary share
+    freqs = post.draw_edge_frequencies
+    key = "edge_probs_outside" if "edge_probs_outside" in diag else "boundary_share"
+    no_share = {k: v for k, v in diag.items()
+                if k not in ("boundary_share", "edge_probs_outside")}
+    no_rb = {k: v for k, v in diag.items() if k != "edge_probs_rb"}
+    row["auroc_rb_only"] = edge_auroc(edge_estimate(freqs, no_share), bench.truth)
+    row["auroc_share_only"] = edge_auroc(edge_estimate(freqs, no_rb), bench.truth)
+    row["outside_estimate"] = key
+    outside = outside_space(diag, bench.truth.shape[0])
+    if outside is not None and key in diag:
+        share = np.asarray(diag[key], dtype=float)
+        truth = bench.truth.astype(bool)
+        row["outside_true"] = int((outside & truth).sum())
+        row["outside_true_max_share"] = float(np.max(share[outside & truth], initial=0.0))
+        row["outside_neg_share_ge_0.01"] = int((outside & ~truth & (share >= 0.01)).sum())
+    row.update(method=label, wall_s=wall, draws=int(post.n_draws), commit=COMMIT,
                converged=diag.get("converged"),
                note=f"{diag.get('n_chains', '?')} chains x {diag.get('n_iter', '?')} iters"
                     + ("" if diag.get("converged", True) else ", not converged"))
@@ -227,6 +264,9 @@ def run_row(protocol: str, d: int, n: int, seed: int, args, envs: dict) -> list[
 
     def finish(row: dict, own: tuple | None) -> None:
         probs = row.pop("probs", None)
+        draws = row.pop("probs_draws", None)
+        if draws is not None and own is not None:
+            row["own_mean_draws"], row["own_max_draws"] = errors(draws, refs.get(*own))
         row["own_mean"], row["own_max"] = errors(probs, refs.get(*own)) if (
             probs is not None and own is not None) else (float("nan"), float("nan"))
         row["uni_mean"], row["uni_max"] = errors(probs, refs.get(UNIFORM, "dag")) if (
@@ -388,12 +428,17 @@ def to_markdown(rows: list[dict]) -> str:
         opts = r.get("options") or {}
         method = r["method"] + (" (" + ", ".join(f"{k}={v}" for k, v in opts.items()) + ")"
                                 if opts and r["method"] not in ("gfn",) else "")
+        auroc = fmt(r.get("auroc"), ".3f") + (
+            f" (draws {r['auroc_draws']:.3f})" if r.get("auroc_draws") is not None else "")
+        note = "; ".join(filter(None, (
+            f"budget {r['budget_s']:g} s" if r.get("budget_s") is not None else "",
+            f"on {r['commit']}" if r.get("commit") else "", r.get("note", ""))))
         lines.append(
             f"| {r['protocol']} | {r['d']} | {r['n']} | {r['seed']} | {method} | "
             f"{fmt(r.get('wall_s'), '.1f')} | {fmt(r.get('ratio'), '.2f')} | "
-            f"{fmt(r.get('load'), '.1f')} | {own} | {dag} | {uni} | {fmt(r.get('auroc'), '.3f')} | "
+            f"{fmt(r.get('load'), '.1f')} | {own} | {dag} | {uni} | {auroc} | "
             f"{fmt(r.get('eshd'), '.1f')} | {fmt(r.get('edges'), '.1f')} ({r['true_edges']}) "
-            f"| {r.get('note', '')} |")
+            f"| {note} |")
     return head + "\n".join(lines) + "\n"
 
 

@@ -69,15 +69,18 @@ the draws' own frequencies (`draw_edge_frequencies`, what "AUROC" was before 68e
 SHD (P>0.5) uses the reported marginals. Rows with "-" there are older: the partition /
 structure-MCMC comparison rows (budget 180 / 300 s, on older code; their AUROC is the
 draws' frequency, the only estimate then), kept for the comparison they were run for.
+After these runs, 17dd117 replaced the boundary share outside the space by a "plus one"
+estimate and 0db91bd made the sparse prior the default: the rows here predate both.
 
 - **Converged, every row on 68e479c**, in one round except alarm seed 1 (two, after the
   stuck-chain restart). BIF rows: alarm 107 / 102 / 69 s, insurance 18 / 15 / 24 s,
   child 3 / 2 / 2 s, all under the 3-minute target. ER2: d = 20 / 50 / 100 in
   17 / 100 / 264 s (d = 100 well inside 600 s). Protocol rows: d = 20 in 42 / 41 s,
   d = 50 in 425 s (n = 100) and 202 s (n = 1000). gfn_d50_n100 took 425 s against
-  284 s on 75b7e52: more load (3.3-3.6), and the boundary shares over all 1,000 draws,
-  twice per fit, are most of a d = 50, n = 100 fit (9326d08, after these runs,
-  computes them over at most 250 draws).
+  284 s on 75b7e52, under more load (3.3-3.6); the same fit in `RESULTS_peers.md` took
+  291 s and 274 s at load 2.5 and 1.2. 9326d08, committed after these runs, measured
+  the boundary shares over all 1,000 draws (twice per fit) at 126 of a 161 s fit at
+  this size and computes them over at most 250 draws.
 - **SHD of the P > 0.5 graph vs PC**: at or below PC's on every BIF and ER2 row: alarm
   3 / 3 / 6 vs 7 / 5 / 7, insurance 12 / 17 / 14 vs 22 / 26 / 23, child 2 / 2 / 3 vs
   7 / 6 / 5, ER2 2 vs 14, 15 vs 55, 74 vs 103. Worse than PC on all four protocol rows:
@@ -99,9 +102,10 @@ draws' frequency, the only estimate then), kept for the comparison they were run
 - **What the new estimate changed, and why.** The AUROC counts a tie as half. With draw
   frequencies, a true edge outside the space is 0 by construction, and so is a true
   edge inside it that no kept draw holds; each such edge ties with every negative that
-  is also at 0, for half credit against each. True edges at exactly 0 in the draws: insurance 9 / 11 / 9, child 1 / 1 / 1, alarm 2 / 2 / 2, protocol d = 50
-  14 and 2. With the reported marginals the excluded ones carry their boundary share
-  and the one inside the space its Rao-Blackwellised probability, so they rank above
+  is also at 0, for half credit against each. True edges at exactly 0 in the draws:
+  insurance 9 / 11 / 9, child 1 / 1 / 1, alarm 2 / 2 / 2, protocol d = 50 14 and 2.
+  With the reported marginals the excluded ones carry their boundary share and those
+  inside the space their Rao-Blackwellised probability, so they rank above
   the negatives the data give less: insurance +0.020 to +0.046, child +0.013 to +0.017.
   One true edge per insurance seed is still reported as exactly 0. Where the excluded
   true edges' shares are tiny (alarm: 1e-7 to 1e-11) they no longer tie with the
