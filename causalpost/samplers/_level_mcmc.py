@@ -23,6 +23,10 @@ __all__ = ["ANNEAL_MIN_BURN_IN", "AUTO_ANNEAL", "LevelMCMC", "LevelPayload"]
 # anneal="auto": starting power, and the shortest burn-in that cools slowly enough
 AUTO_ANNEAL = 0.01
 ANNEAL_MIN_BURN_IN = 500_000
+# the shortest default thinning: below ~23 nodes d^2 / 2 iterations between draws ran the
+# first round in 1-2 s at d = 16, and the converged chains' marginals were up to 0.053
+# from the exact DP (one run in 20); twice as many iterations cost a second there
+MIN_THIN = 256
 
 
 @dataclass
@@ -62,7 +66,7 @@ class LevelMCMC(MCMCBase):
         kind='float, "auto" or None', check=_check_anneal)
 
     def _default_thin(self, n_nodes: int) -> int:
-        return max(2 * n_nodes, n_nodes**2 // 2, 1)
+        return max(2 * n_nodes, n_nodes**2 // 2, MIN_THIN)
 
     def _anneal_power(self, problem: Any) -> float:
         """The starting power of annealed burn-in (1.0: none)."""
