@@ -60,17 +60,20 @@ COMMIT = _commit()
 NOTES = """
 ## What the table shows
 
-Rows with a value in "AUROC (draw freq)" ran on 68e479c (2026-12-01, 15:18-15:43 UTC,
-`--append`, one data set at a time under `nice -n 5`; 1-minute load 1.3-3.6 on the 2
-cores, shared with another engineer's GFlowNet runs). There "AUROC" is the AUROC of the
+"code" is the commit each row ran on. Rows on 68e479c ran 2026-12-01, 15:18-15:43 UTC
+(`--append`, one data set at a time under `nice -n 5`, from a git worktree; 1-minute
+load 1.3-3.6 on the 2 cores, shared with another engineer's GFlowNet runs); rows on
+1c1a946 the same way at 16:11-16:22 (load 1.8-2.4), see the last section of these
+notes. There "AUROC" is the AUROC of the
 reported marginals (`Posterior.edge_prob_matrix`: Rao-Blackwellised P(i -> j | order)
 inside the search space, the boundary share outside it) and "AUROC (draw freq)" that of
 the draws' own frequencies (`draw_edge_frequencies`, what "AUROC" was before 68e479c);
-SHD (P>0.5) uses the reported marginals. Rows with "-" there are older: the partition /
+SHD (P>0.5) uses the reported marginals. Rows with "-" as code are older: the partition /
 structure-MCMC comparison rows (budget 180 / 300 s, on older code; their AUROC is the
 draws' frequency, the only estimate then), kept for the comparison they were run for.
-After these runs, 17dd117 replaced the boundary share outside the space by a "plus one"
-estimate and 0db91bd made the sparse prior the default: the rows here predate both.
+After the 68e479c runs, 17dd117 replaced the boundary share outside the space by a
+"plus one" estimate and 0db91bd made the sparse prior the default; the 1c1a946 rows
+have both. The bullets below, up to the 1c1a946 section, are about the 68e479c rows.
 
 - **Converged, every row on 68e479c**, in one round except alarm seed 1 (two, after the
   stuck-chain restart). BIF rows: alarm 107 / 102 / 69 s, insurance 18 / 15 / 24 s,
@@ -116,6 +119,31 @@ estimate and 0db91bd made the sparse prior the default: the rows here predate bo
   candidate) get shares too, and inside the space the Rao-Blackwellised values give
   nonzero weight to negatives the draws had at 0; `RESULTS_peers.md` splits the two
   parts on the same fits.
+
+**On 1c1a946** (8ec38b0's code: the sparse prior, Erdos-Renyi with one expected edge per
+node, as the default; the "plus one" estimate outside the space, 17dd117; boundary
+shares over at most 250 draws, 9326d08; not 38e5865's thinning), all defaults:
+
+- **Converged on every row**, one round except insurance seed 0 (two): alarm
+  55 / 53 / 37 s, insurance 6 / 11 / 11 s, child 2 / 2 / 2 s; ER2 d = 20 / 50 / 100 in
+  13 / 49 / 165 s; protocol d = 20 16 / 16 s, d = 50 53 s (n = 100) and 55 s
+  (n = 1000).
+- **SHD vs PC**: alarm 4 / 4 / 7 vs 7 / 5 / 7, insurance 12 / 18 / 14 vs 22 / 26 / 23,
+  child 2 / 2 / 3 vs 7 / 6 / 5, ER2 0 vs 14, 1 vs 55, 22 vs 103, and now below PC on
+  the protocol rows too: 10 vs 21, 7 vs 13, 54 vs 62, 13 vs 46.
+- **AUROC, reported / draw frequency**: alarm 0.976 / 0.976, 0.973 / 0.976,
+  0.976 / 0.976; insurance 0.934 / 0.891, 0.927 / 0.883, 0.925 / 0.895; child
+  0.993 / 0.977, 0.994 / 0.977, 0.990 / 0.976; ER2 1.000 on all three (both
+  estimates); protocol 0.941 / 0.946, 0.988 / 0.988, 0.928 / 0.935, 0.995 / 0.995.
+  With the draw frequencies insurance would be below 0.9 on all three seeds.
+- **True edges outside the space** (the column's largest *boundary share* among them;
+  the reported value outside the space is now the plus-one estimate, which the table
+  does not record): alarm 2 / 1 / 1 (below 1e-8), insurance 9 / 9 / 9 (5.2e-03,
+  2.0e-02, 2.5e-02), child 0 / 1 / 1, protocol d = 50, n = 100 5 (7.7e-02), ER2 and
+  the other protocol rows none. One true edge per insurance seed is still reported as
+  exactly 0.
+- Issue 11's parts on this code: BIF rows converged within 3 minutes, SHD at or below
+  PC's, AUROC >= 0.9, on all nine; ER2 d = 20 / 50 / 100 converged, d = 100 in 165 s.
 
 The notes below are from the runs before 68e479c (f65563d / 75b7e52) and still describe
 the search space and the boundary:
@@ -229,14 +257,15 @@ def run_one(label: str, data: cp.Dataset, truth: np.ndarray, seed: int, sampler:
 
 
 def to_markdown(rows: list[dict]) -> str:
-    head = ("| data | d | n | seed | sampler | budget (s) | converged | time (s) | rounds | "
+    head = ("| data | d | n | seed | code | sampler | budget (s) | converged | time (s) | rounds | "
             "R-hat | ESS | "
             "chain gap | SHD (P>0.5) | PC SHD | AUROC | AUROC (draw freq) | "
             "true edges outside space | "
             "their largest boundary share | boundary mass | expansions |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     return head + "\n".join(
-        f"| {r['data']} | {r['d']} | {r['n']} | {r['seed']} | {r['sampler']} | "
+        f"| {r['data']} | {r['d']} | {r['n']} | {r['seed']} | {r.get('commit', '-')} | "
+        f"{r['sampler']} | "
         f"{r.get('budget', 600):g} | {'yes' if r['converged'] else '**no**'} | "
         f"{r['seconds']:.0f} | {r['rounds']} | "
         f"{r['rhat']:.3f} | {r['ess']:.0f} | {r['gap']:.3f} | {r['shd']} | {r['pc_shd']} | "
@@ -277,9 +306,9 @@ def main() -> None:
                 row = run_one(label, data, truth, seed, sampler, args.max_seconds)
                 rows.append(row)
                 print(to_markdown([row]).splitlines()[-1], flush=True)
-    latest = {}  # a rerun of the same (data, seed, sampler, budget) replaces the older row
+    latest = {}  # a rerun of the same (data, seed, sampler, budget, commit) replaces the older
     for r in rows:
-        latest[(r["data"], r["seed"], r["sampler"], r.get("budget", 600))] = r
+        latest[(r["data"], r["seed"], r["sampler"], r.get("budget", 600), r.get("commit"))] = r
     rows = list(latest.values())
     RAW.write_text("".join(json.dumps(r) + "\n" for r in rows))
     # sections other scripts append (e.g. parallel_scale.py's) are kept
