@@ -73,7 +73,16 @@ structure-MCMC comparison rows (budget 180 / 300 s, on older code; their AUROC i
 draws' frequency, the only estimate then), kept for the comparison they were run for.
 After the 68e479c runs, 17dd117 replaced the boundary share outside the space by a
 "plus one" estimate and 0db91bd made the sparse prior the default; the 1c1a946 rows
-have both. The bullets below, up to the 1c1a946 section, are about the 68e479c rows.
+have both. The rows on 38e5865 (16:16-16:25, load 1.9-2.2, the same way) are the current
+defaults: 1c1a946 plus a thinning of at least 256 iterations per draw below 23 nodes.
+On them every row converged in one or two rounds: alarm in 38-58 s, SHD of the P > 0.5
+graph 4 / 4 / 7 against PC's 7 / 5 / 7, AUROC 0.973-0.976; child 2 s, SHD 2 / 2 / 3
+against 7 / 6 / 5, AUROC 0.990-0.994; insurance 2-11 s, SHD 12 / 18 / 14 against
+22 / 26 / 23, AUROC 0.925-0.934 (draw frequencies 0.883-0.895); ER2 d = 20 / 50 / 100 in
+13 / 53 / 154 s, AUROC 1.000; the protocol rows in 16-51 s, AUROC 0.928-0.995, SHD below
+PC's on all four. True edges left outside the space: alarm 1-2 (largest share 9e-9),
+child 0-1 (4e-6), insurance 9 (up to 0.025), gfn d = 50, n = 100: 5 (up to 0.077), none
+elsewhere. The bullets below, up to the 1c1a946 section, are about the 68e479c rows.
 
 - **Converged, every row on 68e479c**, in one round except alarm seed 1 (two, after the
   stuck-chain restart). BIF rows: alarm 107 / 102 / 69 s, insurance 18 / 15 / 24 s,
