@@ -52,6 +52,9 @@ def _summary(posterior, top: int) -> dict:
     diagnostics = convergence_summary(posterior.diagnostics, posterior.n_draws)
     if not {"seconds", "train_seconds"} & set(posterior.diagnostics):
         diagnostics["seconds"] = None  # posterior files record no time: unknown, not 0
+    importance = posterior.diagnostics.get("ess_importance")
+    if importance is not None:  # a GFlowNet's draws weighed against the posterior: the
+        diagnostics["ess_importance"] = float(importance)  # sample size intervals use
     from causalpost.edges import consensus_edges, graph_differences
     from causalpost.transforms import describe_transforms
 

@@ -263,3 +263,18 @@ def test_bad_ess_options(gfn_data3):
         GFlowNetSampler(ess_orders=-1, quiet=True).fit(gfn_data3)
     with pytest.raises(CausalpostError, match="ess_max_steps"):
         GFlowNetSampler(ess_max_steps=0, quiet=True).fit(gfn_data3)
+
+
+def test_show_reports_the_importance_ess_beside_the_draws(trained4, tmp_path, capsys):
+    import json
+
+    from causalpost_cli import main
+
+    path = trained4.posterior_.save(tmp_path / "gfn.npz")
+    expected = trained4.posterior_.diagnostics["ess_importance"]
+    assert main(["show", str(path), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert shown["ess_importance"] == pytest.approx(expected)
+    assert shown["ess_log_score"] == trained4.posterior_.n_draws
+    assert main(["show", str(path)]) == 0
+    assert f"ess_importance {expected:.4g}" in capsys.readouterr().out
