@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BOUNDARY_DRAWS", "boundary_shares", "expand"]
+__all__ = ["BOUNDARY_DRAWS", "boundary_and_plus_one", "boundary_shares", "expand"]
 
 # draws the boundary is averaged over (evenly spaced when there are more): at d = 50,
 # n = 100 (dense parent sets, ~34 outsiders per node) the boundary of 1,000 draws took
@@ -63,6 +63,7 @@ def boundary_shares(problem, candidates, draws: np.ndarray,
     so each draw's ``w_i / (1 + sum_k w_k)`` estimates ``P(i -> j)`` there; the swaps
     would count the sets of smaller parent sets again. The swaps and reversals are
     what the expansion needs to *find* an outsider; this is what to *report* for it.
+    :func:`boundary_and_plus_one` gives both from one pass.
 
     Parameters
     ----------
@@ -75,14 +76,22 @@ def boundary_shares(problem, candidates, draws: np.ndarray,
     -------
     numpy.ndarray, shape (n_nodes, n_nodes)
     """
+    share, plus_one = boundary_and_plus_one(problem, candidates, draws, max_draws)
+    return plus_one if additions_only else share
+
+
+def boundary_and_plus_one(problem, candidates, draws: np.ndarray,
+                          max_draws: int | None = BOUNDARY_DRAWS
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`boundary_shares` with and without ``additions_only``, scored once."""
     from causalpost.graphs import transitive_closure
 
     if max_draws is not None and draws.shape[0] > max_draws:
         draws = draws[np.round(np.linspace(0, draws.shape[0] - 1, max_draws)).astype(np.int64)]
     n_draws, d = draws.shape[:2]
-    share = np.zeros((d, d))
+    share, plus_one = np.zeros((d, d)), np.zeros((d, d))
     if n_draws == 0:
-        return share
+        return share, plus_one
     log_prior = problem.prior.log_prior_by_size(d)
     reach = transitive_closure(draws.astype(np.uint8)).astype(bool)  # reach[s, j, i]: j ~> i
     losses: dict[tuple[int, int, tuple[int, ...]], float] = {}  # reversal costs by (i, j, pa_i)
@@ -93,54 +102,59 @@ def boundary_shares(problem, candidates, draws: np.ndarray,
         if outside.size == 0:
             continue
         sets, inverse = np.unique(draws[:, :, j].astype(bool), axis=0, return_inverse=True)
-        gains = _outside_gains(problem, j, [tuple(int(p) for p in np.flatnonzero(row))
-                                            for row in sets], outside, log_prior,
-                               swaps=not additions_only)
-        log_w = gains[np.ravel(inverse)]
+        gains, added = _outside_gains(problem, j, [tuple(int(p) for p in np.flatnonzero(row))
+                                                   for row in sets], outside, log_prior)
+        log_w, log_added = gains[np.ravel(inverse)], added[np.ravel(inverse)]
         ancestor = reach[:, j, outside]  # j is an ancestor of i: i -> j closes a cycle ...
         direct = ancestor & draws[:, j, outside].astype(bool)  # ... unless it reverses j -> i
-        if additions_only:
-            direct[:] = False
         log_w[ancestor & ~direct] = -np.inf
+        log_added[ancestor] = -np.inf  # the plus-one estimate counts no reversal
         for s_idx, k in zip(*np.nonzero(direct)):
             log_w[s_idx, k] = _reversal_gain(problem, draws[s_idx], reach[s_idx], j,
                                              int(outside[k]), log_w[s_idx, k], losses)
-        w = np.exp(np.minimum(log_w, 700.0))
-        share[outside, j] = (w / (1.0 + w.sum(axis=1, keepdims=True))).sum(axis=0) / n_draws
-    return share
+        for out, lw in ((share, log_w), (plus_one, log_added)):
+            w = np.exp(np.minimum(lw, 700.0))
+            out[outside, j] = (w / (1.0 + w.sum(axis=1, keepdims=True))).sum(axis=0) / n_draws
+    return share, plus_one
 
 
 def _outside_gains(problem, j: int, parent_sets: list[tuple[int, ...]],
-                   outside: np.ndarray, log_prior: np.ndarray, swaps: bool = True) -> np.ndarray:
+                   outside: np.ndarray, log_prior: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """``gains[k, c]``: log of the summed weight, relative to ``parent_sets[k]``, of the
     sets that bring ``outside[c]`` in: the set plus it (within ``max_parents``) and each
-    swap of a parent that is not required for it. Every distinct set is scored once (the
-    swaps of neighbouring parent sets coincide), in one batch."""
+    swap of a parent that is not required for it; and the same for the addition alone.
+    Every distinct set is scored once (the swaps of neighbouring parent sets coincide),
+    in one batch."""
     index: dict[tuple[int, ...], int] = {}
 
     def at(parents: tuple[int, ...]) -> int:
         return index.setdefault(parents, len(index))
 
     base = [at(parents) for parents in parent_sets]
-    variants = []  # (row k, outsider's column, the set's index, log prior ratio)
+    variants: list[tuple[int, int, int, float]] = []  # (row, outsider column, set, log prior ratio)
+    for k, parents in enumerate(parent_sets):  # the additions first, then the swaps
+        if len(parents) < problem.max_parents:
+            up = log_prior[min(len(parents) + 1, log_prior.size - 1)] - log_prior[len(parents)]
+            variants.extend((k, col, at(tuple(sorted(parents + (int(i),)))), up)
+                            for col, i in enumerate(outside))
+    n_added = len(variants)
     for k, parents in enumerate(parent_sets):
-        droppable = [p for p in parents if swaps and not problem.required[p, j]]
-        grow = len(parents) < problem.max_parents
-        up = log_prior[min(len(parents) + 1, log_prior.size - 1)] - log_prior[len(parents)]
+        droppable = [p for p in parents if not problem.required[p, j]]
         for col, i in enumerate(int(i) for i in outside):
-            if grow:
-                variants.append((k, col, at(tuple(sorted(parents + (i,)))), up))
             variants.extend((k, col, at(tuple(sorted(set(parents) - {p} | {i}))), 0.0)
                             for p in droppable)
     gains = np.full((len(parent_sets), outside.size), -np.inf)
+    added = gains.copy()
     if not variants:
-        return gains
+        return gains, added
     scores = problem.bound.local_scores(j, list(index))
     rows, cols, sets = (np.array([v[n] for v in variants], dtype=np.int64) for n in range(3))
     ratios = np.array([v[3] for v in variants])
     log_w = scores[sets] - scores[np.asarray(base)[rows]] + ratios
     np.logaddexp.at(gains, (rows, cols), log_w)
-    return gains
+    np.logaddexp.at(added, (rows[:n_added], cols[:n_added]), log_w[:n_added])
+    return gains, added
 
 
 def _reversal_gain(problem, adjacency, reach, j: int, i: int, gain: float,

@@ -16,7 +16,12 @@ from causalpost.errors import CausalpostError, GraphTooLargeError, SearchSpaceWa
 from causalpost.parallel import connect
 from causalpost.posterior import Posterior
 from causalpost.samplers._base import Sampler, in_range, integer, one_of, param
-from causalpost.samplers._boundary import boundary_shares, boundary_warning, expand
+from causalpost.samplers._boundary import (
+    boundary_and_plus_one,
+    boundary_shares,
+    boundary_warning,
+    expand,
+)
 from causalpost.samplers._chains import (
     Chain,
     ChainPlan,
@@ -229,8 +234,7 @@ ChainDisagreementWarning
         cand = np.zeros((data.n_nodes,) * 2, dtype=np.uint8)
         for j, c in enumerate(table.candidates):
             cand[c, j] = 1
-        share = boundary_shares(problem, table.candidates, draws)
-        outside = boundary_shares(problem, table.candidates, draws, additions_only=True)
+        share, outside = boundary_and_plus_one(problem, table.candidates, draws)
         diagnostics.update(search_space=self._space(problem), candidates=cand,
                            edge_probs_outside=outside,
                            n_candidates=[int(c.size) for c in table.candidates],
