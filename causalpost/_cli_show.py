@@ -93,7 +93,7 @@ def _print_ranked_edges(posterior, min_prob: float) -> None:
         print("  (none)")
     if any(outside[i, j] for _, i, j in ranked):
         print("  (outside the search space: the chains could not sample the edge; its "
-              "probability is the posterior share one step outside the space)")
+              "probability is estimated with one parent from outside the candidates allowed)")
     if open_pairs.any():
         print(f"  (direction open: both directions have P >= {DIRECTION_OPEN:g}; the data "
               "do not settle which way)")

@@ -147,7 +147,7 @@ def test_show_marks_edges_outside_the_search_space(tmp_path, capsys):
     marked = [line for line in out.splitlines() if line.endswith("(outside the search space)")]
     expected = int((outside & (probs >= 0.05) & ~np.eye(3, dtype=bool)).sum())
     assert expected >= 1 and len(marked) == expected
-    assert "one step outside the space" in out
+    assert "one parent from outside the candidates" in out
 
 
 def test_the_heatmap_marks_cells_outside_the_space_that_it_reports():

@@ -37,7 +37,7 @@ __all__ = ["plot_edge_probs", "plot_posterior_graph", "plot_top_graphs"]
 
 OPEN_COLOUR = "tab:orange"  # a pair whose direction the data leave open
 TRUE_COLOUR = "tab:red"  # the true graph, when given
-OUTSIDE_COLOUR = "tab:purple"  # an edge outside the search space (boundary estimate)
+OUTSIDE_COLOUR = "tab:purple"  # an edge outside the search space (plus-one estimate)
 OUTSIDE_SHOWN = 0.01  # ... marked when its estimate is at least this
 
 
@@ -174,7 +174,7 @@ def _edge_marks(ax: Axes, probs: np.ndarray, truth: np.ndarray | None) -> list[A
 
 
 def _outside_marks(ax: Axes, probs: np.ndarray, outside: np.ndarray | None) -> list[Artist]:
-    """A corner square on each cell outside the search space whose boundary estimate is
+    """A corner square on each cell outside the search space whose plus-one estimate is
     at least :data:`OUTSIDE_SHOWN`; its legend handle."""
     if outside is None:
         return []
@@ -186,7 +186,7 @@ def _outside_marks(ax: Axes, probs: np.ndarray, outside: np.ndarray | None) -> l
         return []
     return [Patch(facecolor=OUTSIDE_COLOUR, edgecolor="none",
                   label=f"outside the search space ({int(marked.sum())} with P \u2265 "
-                  f"{OUTSIDE_SHOWN:g}: the boundary estimate)")]
+                  f"{OUTSIDE_SHOWN:g}: the plus-one estimate)")]
 
 
 def plot_posterior_graph(
