@@ -52,13 +52,10 @@ def _summary(posterior, top: int) -> dict:
     diagnostics = convergence_summary(posterior.diagnostics, posterior.n_draws)
     if not {"seconds", "train_seconds"} & set(posterior.diagnostics):
         diagnostics["seconds"] = None  # posterior files record no time: unknown, not 0
-    importance = posterior.diagnostics.get("ess_importance")
-    if importance is not None:  # a GFlowNet's draws weighed against the posterior: the
-        diagnostics["ess_importance"] = float(importance)  # sample size intervals use
     from causalpost.edges import consensus_edges, graph_differences
     from causalpost.transforms import describe_transforms
 
-    return {
+    out = {
         "nodes": nodes,
         "transforms": describe_transforms(posterior.info),
         "diagnostics": diagnostics,
@@ -71,6 +68,10 @@ def _summary(posterior, top: int) -> dict:
             for g, diff in zip(posterior.top_graphs(top), graph_differences(posterior, top))
         ],
     }
+    importance = posterior.diagnostics.get("ess_importance")
+    if importance is not None:  # a GFlowNet's draws weighed against the posterior: the
+        out["ess_importance"] = float(importance)  # sample size its intervals use
+    return out
 
 
 def _transforms_line(posterior) -> str:
@@ -83,7 +84,10 @@ def _transforms_line(posterior) -> str:
 
 def _diagnostics_line(posterior) -> str:
     """One line of the convergence summary; a time the file did not record is left out."""
-    diagnostics = _summary(posterior, 1)["diagnostics"]
+    summary = _summary(posterior, 1)
+    shown = dict(summary["diagnostics"])
+    if "ess_importance" in summary:
+        shown["ess_importance"] = summary["ess_importance"]
     return "diagnostics: " + ", ".join(
         f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
-        for k, v in diagnostics.items() if v is not None)
+        for k, v in shown.items() if v is not None)
