@@ -82,13 +82,18 @@ def test_exact_with_a_start_graph_and_parent_limit(gfn_data4):
     np.testing.assert_allclose(estimate, exact, atol=1e-6)
 
 
-def test_graphs_with_few_orders_are_exact_the_rest_estimated(gfn_data4):
-    table = _table(gfn_data4)
+def _every_dag(data, policy_seed: int):
+    """Every 4-node DAG, an untrained policy on the data's table, and its exact log q."""
+    table = _table(data)
     masks, _ = exact_log_weights(table)
     env = DAGEnv.from_table(table, np.zeros((4, 4), bool))
-    policy = _policy(4, seed=2)
+    policy = _policy(4, seed=policy_seed)
     adj = masks_to_adjacency(masks).astype(bool)
-    exact = policy_log_probs(policy, env, masks)
+    return env, policy, adj, policy_log_probs(policy, env, masks)
+
+
+def test_graphs_with_few_orders_are_exact_the_rest_estimated(gfn_data4):
+    env, policy, adj, exact = _every_dag(gfn_data4, 2)
     estimate = log_terminating_probs(policy, env, adj, 6, generator=_gen(2))
     small = _factorial_of_edges(adj, np.zeros((4, 4), bool)) <= 6
     np.testing.assert_allclose(estimate[small], exact[small], atol=1e-6)
@@ -96,13 +101,9 @@ def test_graphs_with_few_orders_are_exact_the_rest_estimated(gfn_data4):
 
 
 def test_random_orders_converge_to_the_exact_value(gfn_data4):
-    table = _table(gfn_data4)
-    masks, _ = exact_log_weights(table)
-    env = DAGEnv.from_table(table, np.zeros((4, 4), bool))
-    policy = _policy(4, seed=4)
-    adj = masks_to_adjacency(masks).astype(bool)
+    env, policy, adj, exact = _every_dag(gfn_data4, 4)
     many = adj.sum((1, 2)) >= 4  # 24 to 720 orders each
-    exact = policy_log_probs(policy, env, masks)[many]
+    exact = exact[many]
     errors = []
     for k in (2, 32, 512):
         est = log_terminating_probs(policy, env, adj[many], k, generator=_gen(k),
