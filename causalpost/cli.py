@@ -19,7 +19,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from causalpost._cli_common import (
     EXIT_OK,
@@ -32,7 +32,8 @@ from causalpost._cli_common import (
 from causalpost._cli_show import add_show_parser
 from causalpost.errors import CausalpostError
 
-PriorKind = Literal["uniform", "erdos_renyi", "sparse", "fair"]
+if TYPE_CHECKING:
+    from causalpost.scores.priors import PriorKind
 
 __all__ = ["DesignConstraints", "add_fit_parser", "add_show_parser"]
 
@@ -236,7 +237,7 @@ def _prior(args: argparse.Namespace, n_nodes: int):
                                   f"{args.prior}")
         return GraphPrior("erdos_renyi", expected_edges=args.expected_edges,
                           size_penalty=args.size_penalty)
-    kind = cast(PriorKind, args.prior)  # argparse's choices: one of the kinds
+    kind = cast("PriorKind", args.prior)  # argparse's choices: one of the kinds
     expected = float(n_nodes) if kind == "erdos_renyi" else None
     return GraphPrior(kind, expected_edges=expected, size_penalty=args.size_penalty)
 

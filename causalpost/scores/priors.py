@@ -30,14 +30,16 @@ priors for learning Bayesian networks. AISTATS, PMLR 89.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal, cast, get_args
 
 import numpy as np
 from scipy.special import gammaln
 
 from causalpost.errors import CausalpostError
 
-__all__ = ["GraphPrior"]
+__all__ = ["GraphPrior", "PriorKind"]
+
+PriorKind = Literal["uniform", "erdos_renyi", "sparse", "fair"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class GraphPrior:
     [-0.811, -1.504, -2.197]
     """
 
-    kind: Literal["uniform", "erdos_renyi", "sparse", "fair"] = "uniform"  # the class's;
+    kind: PriorKind = "uniform"  # the class's;
     # the samplers' default prior is "sparse" (causalpost.samplers._common.resolve_prior)
     edge_prob: float | None = None
     expected_edges: float | None = None
@@ -123,7 +125,7 @@ class GraphPrior:
                 "expected_edges": self.expected_edges, "size_penalty": self.size_penalty}
 
 
-KINDS = ("uniform", "erdos_renyi", "sparse", "fair")
+KINDS: tuple[str, ...] = get_args(PriorKind)
 
 
 def _log_binomial(n: int, k: np.ndarray) -> np.ndarray:
