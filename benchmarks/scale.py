@@ -32,6 +32,7 @@ import numpy as np
 
 import causalpost as cp
 from causalpost._causallearn import run_pc
+from causalpost._edge_estimate import outside_space
 from causalpost.errors import ChainDisagreementWarning
 from causalpost.graphs import shd
 from causalpost.metrics import edge_auroc
@@ -240,7 +241,9 @@ def run_one(label: str, data: cp.Dataset, truth: np.ndarray, seed: int, sampler:
     probs = post.edge_prob_matrix
     freqs = post.draw_edge_frequencies
     true = truth.astype(bool) & ~np.eye(len(truth), dtype=bool)
-    cand = np.asarray(diag.get("candidates", np.ones_like(truth)), dtype=bool)
+    # the sampled space: candidates, and every edge into a node sampled in the plus-one space
+    outside = outside_space(diag, data.n_nodes)
+    outside = np.zeros_like(truth, dtype=bool) if outside is None else outside
     return {
         "data": label, "d": data.n_nodes, "n": data.n_obs, "seed": seed,
         "sampler": post.info["sampler"], "converged": bool(diag.get("converged", True)),
@@ -255,10 +258,11 @@ def run_one(label: str, data: cp.Dataset, truth: np.ndarray, seed: int, sampler:
         "true_at_zero_draws": int((freqs[true] == 0).sum()),
         "true_at_zero": int((probs[true] == 0).sum()),
         "commit": COMMIT,
-        "outside": int((truth.astype(bool) & ~cand).sum()), "n_true": int(truth.sum()),
+        "outside": int((truth.astype(bool) & outside).sum()), "n_true": int(truth.sum()),
         # the most posterior weight the space withholds from one excluded true edge
         "outside_share": float(np.max(np.asarray(diag["boundary_share"])[
-            truth.astype(bool) & ~cand], initial=0.0)) if "boundary_share" in diag else 0.0,
+            truth.astype(bool) & outside], initial=0.0)) if "boundary_share" in diag else 0.0,
+        "plus_one": int(np.sum(diag.get("plus_one_nodes", 0))),
         "boundary": float(diag.get("boundary_mass", float("nan"))),
         "search_space": diag.get("search_space", "-"),
         "expansions": int(diag.get("n_expansions", 0)), "budget": max_seconds,
@@ -270,8 +274,9 @@ def to_markdown(rows: list[dict]) -> str:
             "R-hat | ESS | "
             "chain gap | SHD (P>0.5) | PC SHD | AUROC | AUROC (draw freq) | "
             "true edges outside space | "
-            "their largest boundary share | boundary mass | expansions |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+            "their largest boundary share | boundary mass | expansions | plus-one nodes |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+            "---|\n")
     return head + "\n".join(
         f"| {r['data']} | {r['d']} | {r['n']} | {r['seed']} | {r.get('commit', '-')} | "
         f"{r['sampler']} | "
@@ -280,7 +285,7 @@ def to_markdown(rows: list[dict]) -> str:
         f"{r['rhat']:.3f} | {r['ess']:.0f} | {r['gap']:.3f} | {r['shd']} | {r['pc_shd']} | "
         f"{r['auroc']:.3f} | {_auc(r.get('auroc_draws'))} | {r['outside']} / {r['n_true']} | "
         f"{_share(r.get('outside_share'))} | {r['boundary']:.3f} | "
-        f"{r['expansions']} |" for r in rows) + "\n"
+        f"{r['expansions']} | {r.get('plus_one', '-')} |" for r in rows) + "\n"
 
 
 def _auc(value: float | None) -> str:

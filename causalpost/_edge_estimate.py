@@ -53,14 +53,19 @@ __all__ = ["edge_estimate", "outside_space"]
 
 def outside_space(diagnostics: Mapping[str, Any], n_nodes: int) -> np.ndarray | None:
     """Edges ``i -> j`` outside the final search space (``i`` not a candidate parent of
-    ``j``), shape (n_nodes, n_nodes), or None when the sampler recorded no space."""
+    ``j``, and ``j`` not sampled in the plus-one space, ``diagnostics["plus_one_nodes"]``),
+    shape (n_nodes, n_nodes), or None when the sampler recorded no space."""
     candidates = diagnostics.get("candidates")
     if candidates is None:
         return None
     candidates = np.asarray(candidates, dtype=bool)
     if candidates.shape != (n_nodes, n_nodes):
         return None
-    return ~candidates & ~np.eye(n_nodes, dtype=bool)
+    outside = ~candidates & ~np.eye(n_nodes, dtype=bool)
+    plus_one = diagnostics.get("plus_one_nodes")
+    if plus_one is not None and np.shape(plus_one) == (n_nodes,):
+        outside &= ~np.asarray(plus_one, dtype=bool)[None, :]  # sampled: one outsider a set
+    return outside
 
 
 def edge_estimate(frequencies: np.ndarray, diagnostics: Mapping[str, Any]) -> np.ndarray:

@@ -118,6 +118,9 @@ def add_fit_parser(sub: Any, *, design: DesignConstraints | None = None) -> argp
     fit.add_argument("--max-candidates", type=int, metavar="K",
                      help="MCMC on a restricted space: candidate parents per node (default "
                           "16 after expansion; order / partition at most 24)")
+    fit.add_argument("--no-plus-one", action="store_true",
+                     help="order MCMC on a restricted space: sample the candidate sets only "
+                          "(default: a parent set may also hold one outsider)")
     fit.add_argument("--anneal", type=float,
                      help="order/partition MCMC: starting power of annealed burn-in (1: off)")
     fit.add_argument("--max-seconds", type=float,
@@ -175,6 +178,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                "max_seconds": args.max_seconds, "rhat_target": args.rhat_target,
                "ess_target": args.ess_target, "disagreement_tol": args.disagreement_tol,
                "burn_in": args.burn_in, "thin": args.thin,
+               "plus_one": False if args.no_plus_one else None,
                "parameters": False if args.no_params else None}
     options = {k: v for k, v in options.items() if v is not None}
     fit_kwargs = dict(sampler=args.sampler, score=args.score, score_options=score_options or None,

@@ -95,6 +95,9 @@ class Diagnostics(Mapping[str, Any]):
     boundary_share: np.ndarray | None = _field(None, "that mass per edge")
     edge_probs_outside: np.ndarray | None = _field(
         None, "estimated P(i -> j) of edges outside the space, plus-one additions only")
+    plus_one_nodes: np.ndarray | None = _field(
+        None, "nodes sampled in the plus-one space (one outsider a parent set), (n_nodes,)")
+    plus_one_sets: int | None = _field("int", "parent sets with an outsider scored for them")
     n_expansions: int | None = _field("int", "rounds of search-space expansion run")
     setup_seconds: float | None = _field("number", "time before the final run (never saved)")
     # ---- GFlowNet training ---------------------------------------------------------------

@@ -135,3 +135,36 @@ def test_search_space_and_anneal_reach_the_mcmc_sampler(tmp_path, csv_path, caps
     bad = argv[:-3] + ["--anneal", "2", "--quiet"]
     assert main(bad) == 2
     assert "anneal" in capsys.readouterr().err
+
+
+def test_no_plus_one_reaches_order_mcmc_and_is_refused_by_partition(tmp_path, csv_path,
+                                                                     capsys):
+    """Order MCMC on a restricted space samples the plus-one space unless --no-plus-one
+    (recorded in the file); partition MCMC takes no such option: exit 2, one line."""
+    import warnings
+
+    from causalpost.errors import SearchSpaceWarning
+    from causalpost.posterior import Posterior
+
+    frame = chain_frame(150, seed=4)
+    noise = np.random.default_rng(0).normal(size=(150, 20))  # more than expansion takes in
+    frame[[f"N{k}" for k in range(20)]] = noise
+    frame.to_csv(csv_path, index=False)
+    out = tmp_path / "p.npz"
+    argv = ["fit", str(csv_path), "--out", str(out), "--sampler", "order", "--n-draws", "50",
+            "--search-space", "best", "--max-candidates", "1", "--max-parents", "2",
+            "--n-chains", "1", "--quiet"]
+    for extra, sampled in (([], True), (["--no-plus-one"], False)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SearchSpaceWarning)
+            assert main(argv + extra) == 0
+        diagnostics = Posterior.load(out).diagnostics
+        has_outsiders = (np.asarray(diagnostics["candidates"]) == 0).sum(axis=0) > 1
+        assert has_outsiders.any()
+        nodes = diagnostics["plus_one_nodes"]
+        assert nodes.shape == (25,) and (nodes == (has_outsiders & sampled)).all()
+    capsys.readouterr()
+    argv[argv.index("order")] = "partition"
+    assert main(argv + ["--no-plus-one"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "plus_one" in err and len(err.splitlines()) == 1

@@ -1,5 +1,7 @@
-"""The reported edge marginals: Rao-Blackwellised inside the search space, the boundary
-share outside it, the draws' frequencies otherwise (causalpost._edge_estimate)."""
+"""The reported edge marginals: Rao-Blackwellised inside the search space, the plus-one
+estimate outside it, the draws' frequencies otherwise (causalpost._edge_estimate). Order
+MCMC runs here with ``plus_one=False`` where the estimate is under test: by default it
+samples the plus-one space itself (tests/test_plus_one.py)."""
 
 from __future__ import annotations
 
@@ -58,7 +60,8 @@ def test_an_edge_outside_the_space_reports_its_plus_one_estimate_not_zero():
     # X2 admits one of its two parents, the other parent is outside its space
     knowledge = BackgroundKnowledge(forbidden=frozenset({("X2", "X0"), ("X2", "X1")}))
     with pytest.warns(SearchSpaceWarning):
-        post = OrderMCMC(knowledge=knowledge, **RESTRICTED).fit(_collider()).posterior_
+        post = OrderMCMC(knowledge=knowledge, plus_one=False,
+                         **RESTRICTED).fit(_collider()).posterior_
     cand = np.asarray(post.diagnostics["candidates"], dtype=bool)
     estimate = np.asarray(post.diagnostics["edge_probs_outside"])
     excluded = [i for i in (0, 1) if not cand[i, 2]]
@@ -76,7 +79,7 @@ def test_a_reversal_the_space_forces_is_not_counted_as_the_edge():
     parent to X2 would close a cycle: the plus-one estimate (additions only) is 0, while
     the boundary (which counts the reversal) says the data want it, and warns."""
     with pytest.warns(SearchSpaceWarning):
-        post = OrderMCMC(**RESTRICTED).fit(_collider()).posterior_
+        post = OrderMCMC(plus_one=False, **RESTRICTED).fit(_collider()).posterior_
     cand = np.asarray(post.diagnostics["candidates"], dtype=bool)
     i = next(i for i in (0, 1) if not cand[i, 2])
     assert post.draw_edge_frequencies[2, i] == pytest.approx(1.0)
@@ -94,7 +97,7 @@ def test_a_forbidden_edge_stays_at_zero():
 
 def test_the_estimate_survives_a_save_and_load(tmp_path):
     with pytest.warns(SearchSpaceWarning):
-        post = OrderMCMC(**RESTRICTED).fit(_collider()).posterior_
+        post = OrderMCMC(plus_one=False, **RESTRICTED).fit(_collider()).posterior_
     loaded = Posterior.load(post.save(tmp_path / "p.npz"))
     np.testing.assert_allclose(loaded.edge_prob_matrix, post.edge_prob_matrix, atol=1e-12)
 
@@ -138,7 +141,7 @@ def test_show_marks_edges_outside_the_search_space(tmp_path, capsys):
     from causalpost_cli import main
 
     with pytest.warns(SearchSpaceWarning):
-        post = OrderMCMC(**RESTRICTED).fit(_collider()).posterior_
+        post = OrderMCMC(plus_one=False, **RESTRICTED).fit(_collider()).posterior_
     path = post.save(tmp_path / "p.npz")
     assert main(["show", str(path), "--min-prob", "0.05"]) == 0
     out = capsys.readouterr().out
@@ -189,6 +192,14 @@ def test_the_plus_one_estimate_matches_the_exact_probability_of_an_excluded_edge
                    parameters=False).edge_prob_matrix[1, 2]
     assert 0.1 < exact < 0.95  # an edge the data leave open
     with pytest.warns(SearchSpaceWarning):
-        post = OrderMCMC(knowledge=knowledge, **RESTRICTED).fit(data).posterior_
+        post = OrderMCMC(knowledge=knowledge, plus_one=False, **RESTRICTED).fit(data).posterior_
     assert not post.diagnostics["candidates"][1, 2]
     assert post.edge_prob_matrix[1, 2] == pytest.approx(exact, abs=0.05)
+    # order MCMC's default samples the plus-one space, here every set of X2: its target
+    # is then the order-modular posterior of the full space, computed exactly by the DP
+    sampled = OrderMCMC(knowledge=knowledge, **RESTRICTED).fit(data).posterior_
+    assert sampled.diagnostics["plus_one_nodes"][2]
+    order_modular = dp.order_modular_edge_probs(
+        prepare_problem(data, None, None, None, knowledge, None).table())[1, 2]
+    assert sampled.edge_prob_matrix[1, 2] == pytest.approx(order_modular, abs=0.03)
+    assert sampled.draw_edge_frequencies[1, 2] == pytest.approx(order_modular, abs=0.1)

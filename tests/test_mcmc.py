@@ -33,6 +33,7 @@ from causalpost.samplers._diagnostics import (
     window_check,
 )
 from causalpost.samplers._numba_common import flat_table
+from causalpost.samplers._plus_one import no_plus_one
 from causalpost.samplers._search_space import candidate_parents
 from causalpost.samplers.exact import ExactSampler, exact_log_weights
 from causalpost.samplers.order_mcmc import OrderMCMC
@@ -112,8 +113,13 @@ def _tab(table):
     return flat_table(table, True).arrays()
 
 
+def _no_plus(tab):
+    return no_plus_one(tab[7].size).arrays()  # tab[7]: each node's number of candidates
+
+
 def _rb(tab, level, partition):
-    return npart.mean_edge_probs(tab, np.asarray(level, dtype=np.int64)[None], partition)
+    return npart.mean_edge_probs(tab, _no_plus(tab), np.asarray(level, dtype=np.int64)[None],
+                                 partition)
 
 
 def test_partition_and_order_scores_equal_enumeration(data5):
@@ -126,13 +132,13 @@ def test_partition_and_order_scores_equal_enumeration(data5):
     for a, w in zip(adj, log_w):
         by_partition.setdefault(tuple(dag_levels(a)), []).append(w)
     assert len(by_partition) == 541  # ordered set partitions of 5 nodes
-    got = np.array([npart.state_score(tab, np.array(k), True) for k in by_partition])
+    got = np.array([npart.state_score(tab, _no_plus(tab), np.array(k), True) for k in by_partition])
     want = np.array([logsumexp(v) for v in by_partition.values()])
     np.testing.assert_allclose(got - logsumexp(got), want - logsumexp(want), atol=1e-9)
     rank = np.array([2, 0, 4, 1, 3])
     consistent = [w for a, w in zip(adj, log_w)
                   if all(rank[i] < rank[j] for i, j in zip(*np.nonzero(a)))]
-    assert npart.state_score(tab, rank, False) - logsumexp(got) == pytest.approx(
+    assert npart.state_score(tab, _no_plus(tab), rank, False) - logsumexp(got) == pytest.approx(
         logsumexp(consistent) - logsumexp(want), abs=1e-9)
 
 

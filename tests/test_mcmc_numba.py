@@ -28,6 +28,7 @@ from causalpost.samplers._numba_common import (
     set_draw,
     set_log_z,
 )
+from causalpost.samplers._plus_one import no_plus_one
 from causalpost.samplers._search_space import candidate_parents
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.samplers.exact import exact_log_weights
@@ -90,7 +91,10 @@ def test_dag_draws_given_a_state_follow_the_enumerated_posterior(data5):
                     if all(level[i] < level[j] for i, j in zip(*np.nonzero(a)))]
         p = np.exp(log_w[rows] - logsumexp(log_w[rows]))
         local = np.zeros((n, 5), dtype=np.int64)
-        scores = npart.draw_dags(tab, np.repeat(level[None], n, axis=0), partition, rng, local)
+        extra = np.full((n, 5), -1, dtype=np.int64)
+        scores = npart.draw_dags(tab, no_plus_one(5).arrays(), np.repeat(level[None], n, axis=0),
+                                 partition, rng, local, extra)
+        assert (extra == -1).all()
         drawn = np.zeros((n, 5, 5), dtype=np.uint8)
         npart._to_adjacency(tab[6], local, drawn)
         np.testing.assert_allclose(scores, table.graph_scores(drawn), atol=1e-9)

@@ -99,6 +99,12 @@ def in_range(low: float, high: float, bounds: str = "(]", *, noun: str = "") -> 
     return check
 
 
+def boolean(name: str, value: Any) -> None:
+    """A check: True or False (not 0, 1 or a string)."""
+    if not isinstance(value, bool | np.bool_):
+        raise CausalpostError(f"{name} must be True or False, got {value!r}")
+
+
 def one_of(*choices: str) -> Check:
     """One of the given strings."""
     words = [repr(c) for c in choices]

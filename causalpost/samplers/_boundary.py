@@ -81,9 +81,16 @@ def boundary_shares(problem, candidates, draws: np.ndarray,
 
 
 def boundary_and_plus_one(problem, candidates, draws: np.ndarray,
-                          max_draws: int | None = BOUNDARY_DRAWS
+                          max_draws: int | None = BOUNDARY_DRAWS, *,
+                          plus_one_nodes: np.ndarray | None = None
                           ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`boundary_shares` with and without ``additions_only``, scored once."""
+    """:func:`boundary_shares` with and without ``additions_only``, scored once.
+
+    ``plus_one_nodes[j]``: node j was sampled in the plus-one space
+    (:mod:`causalpost.samplers._plus_one`), whose parent sets may hold one outsider; a
+    set one step outside it holds two, so only the draws whose parent set of j already
+    holds an outsider count (and no swap drops that one).
+    """
     from causalpost.graphs import transitive_closure
 
     if max_draws is not None and draws.shape[0] > max_draws:
@@ -102,9 +109,14 @@ def boundary_and_plus_one(problem, candidates, draws: np.ndarray,
         if outside.size == 0:
             continue
         sets, inverse = np.unique(draws[:, :, j].astype(bool), axis=0, return_inverse=True)
+        in_plus_one = plus_one_nodes is not None and bool(plus_one_nodes[j])
         gains, added = _outside_gains(problem, j, [tuple(int(p) for p in np.flatnonzero(row))
-                                                   for row in sets], outside, log_prior)
+                                                   for row in sets], outside, log_prior,
+                                      keep=inside if in_plus_one else None)
         log_w, log_added = gains[np.ravel(inverse)], added[np.ravel(inverse)]
+        if in_plus_one:  # a draw without an outsider parent is one outsider inside the space
+            holds_none = ~draws[:, outside, j].astype(bool).any(axis=1)
+            log_w[holds_none] = log_added[holds_none] = -np.inf
         ancestor = reach[:, j, outside]  # j is an ancestor of i: i -> j closes a cycle ...
         direct = ancestor & draws[:, j, outside].astype(bool)  # ... unless it reverses j -> i
         log_w[ancestor & ~direct] = -np.inf
@@ -119,13 +131,14 @@ def boundary_and_plus_one(problem, candidates, draws: np.ndarray,
 
 
 def _outside_gains(problem, j: int, parent_sets: list[tuple[int, ...]],
-                   outside: np.ndarray, log_prior: np.ndarray
+                   outside: np.ndarray, log_prior: np.ndarray, keep: set[int] | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:
     """``gains[k, c]``: log of the summed weight, relative to ``parent_sets[k]``, of the
     sets that bring ``outside[c]`` in: the set plus it (within ``max_parents``) and each
     swap of a parent that is not required for it; and the same for the addition alone.
-    Every distinct set is scored once (the swaps of neighbouring parent sets coincide),
-    in one batch."""
+    A set already holding ``outside[c]`` gets none (-inf); with ``keep`` (the candidates
+    of a plus-one node) only candidates are swapped out. Every distinct set is scored
+    once (the swaps of neighbouring parent sets coincide), in one batch."""
     index: dict[tuple[int, ...], int] = {}
 
     def at(parents: tuple[int, ...]) -> int:
@@ -137,11 +150,14 @@ def _outside_gains(problem, j: int, parent_sets: list[tuple[int, ...]],
         if len(parents) < problem.max_parents:
             up = log_prior[min(len(parents) + 1, log_prior.size - 1)] - log_prior[len(parents)]
             variants.extend((k, col, at(tuple(sorted(parents + (int(i),)))), up)
-                            for col, i in enumerate(outside))
+                            for col, i in enumerate(outside) if int(i) not in parents)
     n_added = len(variants)
     for k, parents in enumerate(parent_sets):
-        droppable = [p for p in parents if not problem.required[p, j]]
+        droppable = [p for p in parents if not problem.required[p, j]
+                     and (keep is None or p in keep)]
         for col, i in enumerate(int(i) for i in outside):
+            if i in parents:
+                continue
             variants.extend((k, col, at(tuple(sorted(set(parents) - {p} | {i}))), 0.0)
                             for p in droppable)
     gains = np.full((len(parent_sets), outside.size), -np.inf)

@@ -38,7 +38,7 @@ import numpy as np
 from causalpost.errors import GraphTooLargeError
 from causalpost.scores import ScoreTable
 
-__all__ = ["MAX_ORDER_CANDIDATES", "subset_sums"]
+__all__ = ["MAX_ORDER_CANDIDATES", "subset_sums", "zeta_transform"]
 
 MAX_ORDER_CANDIDATES = 24
 
@@ -66,6 +66,12 @@ def _subset_sums(masks: np.ndarray, scores: np.ndarray, n_cand: int) -> np.ndarr
     """``F[U] = logsumexp of scores over masks subset of U``, for every U (zeta transform)."""
     f = np.full(1 << n_cand, -np.inf)
     f[masks] = scores  # each parent set appears once in a table
+    return zeta_transform(f, n_cand)
+
+
+def zeta_transform(f: np.ndarray, n_cand: int) -> np.ndarray:
+    """In place: ``f[U]`` becomes the logsumexp of ``f`` over the subsets of ``U``, for
+    ``f`` indexed by the masks over ``n_cand`` candidates; returns ``f``."""
     for k in range(n_cand):
         view = f.reshape(-1, 2, 1 << k)
         np.logaddexp(view[:, 1, :], view[:, 0, :], out=view[:, 1, :])

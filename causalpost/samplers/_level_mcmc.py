@@ -16,6 +16,7 @@ from causalpost.samplers._mcmc_base import MCMCBase
 from causalpost.samplers._numba_common import flat_table
 from causalpost.samplers._numba_partition import LevelChain
 from causalpost.samplers._numba_structure import kernel_arrays
+from causalpost.samplers._plus_one import PlusOne, no_plus_one
 from causalpost.samplers._structure_kernel import StructureKernel
 
 __all__ = ["ANNEAL_MIN_BURN_IN", "AUTO_ANNEAL", "LevelMCMC", "LevelPayload"]
@@ -40,6 +41,7 @@ class LevelPayload:
     node_prob: float = 0.0
     climber: StructureKernel | None = None
     anneal: float = 1.0
+    plus: tuple = ()  # PlusOne arrays: the outsiders of a plus-one space (order MCMC)
 
 
 def _check_anneal(name: str, value: Any) -> None:
@@ -79,11 +81,13 @@ class LevelMCMC(MCMCBase):
         """Probabilities of a swap and of a node move (partition MCMC only)."""
         return 0.0, 0.0
 
-    def _payload(self, problem: Any, table: Any) -> LevelPayload:
+    def _payload(self, problem: Any, table: Any, plus: PlusOne | None = None
+                 ) -> LevelPayload:
         start = (dag_levels if self.partition else rank_of)(problem.required)
+        plus = no_plus_one(table.n_nodes) if plus is None else plus
         return LevelPayload(flat_table(table, True).arrays(), table.n_nodes, start,
                             *self._moves(), climber=self._start_kernel(problem, table),
-                            anneal=self._anneal_power(problem))
+                            anneal=self._anneal_power(problem), plus=plus.arrays())
 
     def _make_chains(self, payload: LevelPayload, seeds: list[np.random.SeedSequence]
                      ) -> list[LevelChain]:

@@ -40,6 +40,7 @@ from causalpost.samplers._diagnostics import (
     rates,
     window_check,
 )
+from causalpost.samplers._plus_one import PlusOne
 from causalpost.samplers._search_space import HYBRID_CAP, candidate_parents, symmetrized
 from causalpost.samplers._structure_kernel import StructureKernel
 from causalpost.scores import ScoreTable
@@ -181,8 +182,15 @@ ChainDisagreementWarning
     def _default_thin(self, n_nodes: int) -> int:
         return max(1, n_nodes)
 
-    def _payload(self, problem: Problem, table: ScoreTable):
+    def _payload(self, problem: Problem, table: ScoreTable, plus: PlusOne | None = None):
+        """What the chains share; ``plus``: the outsiders of the final run's plus-one space
+        (order MCMC), None for the candidate space."""
         raise NotImplementedError  # pragma: no cover
+
+    def _plus_one(self, problem: Problem, table: ScoreTable) -> PlusOne | None:
+        """The plus-one space of the final run (:mod:`causalpost.samplers._plus_one`), or
+        None: only order MCMC samples one."""
+        return None
 
     def _make_chains(self, payload: Any, seeds: list[np.random.SeedSequence]
                      ) -> Sequence[Chain]:
@@ -228,15 +236,20 @@ ChainDisagreementWarning
                 break
             table = self._checked_table(problem, candidates, reuse=table)
             n_expansions += 1
+        plus = self._plus_one(problem, table)
+        plus_nodes = np.zeros(data.n_nodes, dtype=bool) if plus is None else plus.nodes
         setup_seconds = time.monotonic() - begin
-        result = self._run(problem, table, seeds, plan, targets, deadline, True, scheduler)
+        result = self._run(problem, table, seeds, plan, targets, deadline, True, scheduler,
+                           plus)
         draws, draw_chain, diagnostics = self._collect(result, plan, targets)
         cand = np.zeros((data.n_nodes,) * 2, dtype=np.uint8)
         for j, c in enumerate(table.candidates):
             cand[c, j] = 1
-        share, outside = boundary_and_plus_one(problem, table.candidates, draws)
+        share, outside = boundary_and_plus_one(problem, table.candidates, draws,
+                                               plus_one_nodes=plus_nodes)
         diagnostics.update(search_space=self._space(problem), candidates=cand,
-                           edge_probs_outside=outside,
+                           edge_probs_outside=outside, plus_one_nodes=plus_nodes,
+                           plus_one_sets=0 if plus is None else plus.n_sets,
                            n_candidates=[int(c.size) for c in table.candidates],
                            boundary_mass=float(share.sum(axis=0).max(initial=0.0)),
                            boundary_share=share, n_expansions=n_expansions,
@@ -253,8 +266,8 @@ ChainDisagreementWarning
                               diagnostics=diagnostics, parameters=self.parameters)
 
     def _run(self, problem, table, seeds, plan, targets, deadline, extend,
-             scheduler=None) -> RunResult:
-        chains = list(self._make_chains(self._payload(problem, table), seeds))
+             scheduler=None, plus: PlusOne | None = None) -> RunResult:
+        chains = list(self._make_chains(self._payload(problem, table, plus), seeds))
         return run_rounds(chains, plan, targets, lambda c, w: window_check(c, w, targets),
                           anneal=self._anneal_power(problem), deadline=deadline, extend=extend,
                           n_workers=self.n_workers, scheduler=scheduler, quiet=self.quiet,

@@ -5,7 +5,9 @@ The moves, scores and Hastings ratios described in
 (scores from the subset sums of :mod:`causalpost.samplers._dag_from_order`, read
 from a :class:`~causalpost.samplers._numba_common.FlatTable`; DAG draws exact given
 the state; Rao-Blackwellised edge probabilities): the only copy of each, tested
-directly. ``level[j]`` is node j's part (partition) or rank (order).
+directly. ``level[j]`` is node j's part (partition) or rank (order). ``plus`` holds
+the outsiders of the plus-one space (:mod:`causalpost.samplers._plus_one`), read by
+order chains only (a partition chain gets an empty one).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from causalpost.samplers._numba_common import (
     set_draw,
     set_log_z,
 )
+from causalpost.samplers._plus_one import GOFF, NOUT, OUT, RMASK, ROFF, RSCORE, G
 
 __all__ = ["LevelChain"]
 
@@ -46,9 +49,31 @@ def _masks(tab, level, j, partition):
     return allowed, last
 
 
+@njit(cache=True, inline="always")
+def _log_add(a, b):
+    """``log(exp a + exp b)`` for finite or clamped (-1e300) logs."""
+    if a < b:
+        a, b = b, a
+    return a + np.log1p(np.exp(b - a))
+
+
 @njit(cache=True)
-def state_score(tab, level, partition):
-    """Log summed weight of the DAGs of a partition (or consistent with an order)."""
+def _with_outsiders(plus, level, j, allowed, log_z):
+    """``log_z`` (node j's candidate sets within ``allowed``) plus the plus-one sets of
+    the outsiders ranked before j: ``G_{j,o}[allowed]`` for each."""
+    out, goff, g = plus[OUT], plus[GOFF], plus[G]
+    for k in range(plus[NOUT][j]):
+        if level[out[j, k]] < level[j]:
+            v = g[goff[j, k] + allowed]
+            if v > -1e299:
+                log_z = _log_add(log_z, v)
+    return log_z
+
+
+@njit(cache=True)
+def state_score(tab, plus, level, partition):
+    """Log summed weight of the DAGs of a partition (or consistent with an order, in its
+    plus-one space where ``plus`` has outsiders)."""
     f, foff = tab[F], tab[FOFF]
     total = 0.0
     for j in range(level.size):
@@ -56,6 +81,8 @@ def state_score(tab, level, partition):
         if partition and level[j] > 0 and last == 0:
             return -np.inf
         fa = f[foff[j] + allowed]
+        if not partition and plus[NOUT][j] > 0:
+            fa = _with_outsiders(plus, level, j, allowed, fa)
         if fa < -1e299:
             return -np.inf
         if partition and level[j] > 0:
@@ -67,14 +94,23 @@ def state_score(tab, level, partition):
 
 
 @njit(cache=True)
-def sample_dag(tab, level, partition, rng, out):
+def sample_dag(tab, plus, level, partition, rng, out, extra):
     """Draw one DAG given the state into ``out`` (parent sets as candidate masks, so any
-    number of nodes); returns its log score."""
+    number of nodes) and ``extra`` (each node's outsider parent, -1 for none); returns its
+    log score."""
     total = 0.0
     for j in range(level.size):
         allowed, last = _masks(tab, level, j, partition)
         bad = ((np.int64(1) << tab[NCAND][j]) - 1) & ~allowed
         log_z = set_log_z(tab, j, bad, last)
+        extra[j] = -1
+        if not partition and plus[NOUT][j] > 0:
+            k = _pick_outsider(plus, level, j, allowed, log_z, rng)
+            if k >= 0:
+                out[j], score = _draw_extended(plus, j, k, allowed, rng)
+                extra[j] = plus[OUT][j, k]
+                total += score
+                continue
         if log_z == -np.inf:  # only in a state of score -inf
             out[j] = 0
             total = -np.inf
@@ -82,6 +118,48 @@ def sample_dag(tab, level, partition, rng, out):
         out[j], score = set_draw(tab, j, bad, last, log_z, rng)
         total += score
     return total
+
+
+@njit(cache=True)
+def _pick_outsider(plus, level, j, allowed, log_z, rng):
+    """Which outsider node j's parent set holds, in proportion to the plus-one terms of
+    the order's weight (an index into ``plus[OUT][j]``), or -1 for none."""
+    total = _with_outsiders(plus, level, j, allowed, log_z if log_z > -1e299 else -1e300)
+    if total < -1e299:
+        return -1
+    u = rng.random()
+    acc = np.exp(log_z - total) if log_z > -1e299 else 0.0
+    if u < acc:
+        return -1
+    picked = -1
+    out, goff, g = plus[OUT], plus[GOFF], plus[G]
+    for k in range(plus[NOUT][j]):
+        if level[out[j, k]] < level[j]:
+            v = g[goff[j, k] + allowed]
+            if v > -1e299:
+                picked = k
+                acc += np.exp(v - total)
+                if acc > u:
+                    break
+    return picked
+
+
+@njit(cache=True)
+def _draw_extended(plus, j, k, allowed, rng):
+    """A set ``S`` within ``allowed`` drawn in proportion to ``exp s_j(S + {o})`` for
+    node j's outsider ``k``: its candidate mask and score."""
+    log_g = plus[G][plus[GOFF][j, k] + allowed]
+    masks, scores = plus[RMASK], plus[RSCORE]
+    u = rng.random()
+    acc = 0.0
+    last = -1
+    for r in range(plus[ROFF][j, k], plus[ROFF][j, k + 1]):
+        if (masks[r] & ~allowed) == 0:
+            last = r
+            acc += np.exp(scores[r] - log_g)
+            if acc > u:
+                break
+    return masks[last], scores[last]
 
 
 @njit(cache=True)
@@ -99,15 +177,19 @@ def _to_adjacency(cand, local, out):
 
 
 @njit(cache=True)
-def add_edge_probs(tab, level, partition, rb):
+def add_edge_probs(tab, plus, level, partition, rb):
     """Add ``P(i -> j | state)`` to ``rb[i, j]``: with ``A`` the allowed and ``L`` the
     last-part candidates of node j, the sets holding ``i`` weigh ``F[A] - F[A - i]``
     (less ``F[A - L] - F[A - L - i]`` when ``i`` is not in ``L``), out of ``F[A]`` (less
-    ``F[A - L]`` for a partition)."""
+    ``F[A - L]`` for a partition); in an order's plus-one space, see
+    :func:`_add_plus_one_probs`."""
     f, foff, cand = tab[F], tab[FOFF], tab[CAND]
     for j in range(level.size):
         allowed, last = _masks(tab, level, j, partition)
         base = foff[j]
+        if not partition and plus[NOUT][j] > 0:
+            _add_plus_one_probs(tab, plus, level, j, allowed, rb)
+            continue
         fa = f[base + allowed]
         rest = allowed & ~last
         r2 = np.exp(f[base + rest] - fa)
@@ -124,6 +206,33 @@ def add_edge_probs(tab, level, partition, rb):
             else:
                 p = 1.0 - r1
             rb[cand[j, k], j] += min(max(p, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _add_plus_one_probs(tab, plus, level, j, allowed, rb):
+    """Node j's ``P(i -> j | order)`` in the plus-one space: out of ``Z`` (the candidate
+    sets' ``F[A]`` and every preceding outsider's ``G_o[A]``), a candidate ``i`` weighs
+    ``F[A] - F[A - i]`` plus ``G_o[A] - G_o[A - i]`` for each outsider, and an outsider
+    ``o`` weighs ``G_o[A]``."""
+    f, base, cand = tab[F], tab[FOFF][j], tab[CAND]
+    out, goff, g = plus[OUT], plus[GOFF], plus[G]
+    fa = f[base + allowed]
+    z = _with_outsiders(plus, level, j, allowed, fa)
+    if z < -1e299:
+        return
+    for k in range(plus[NOUT][j]):
+        if level[out[j, k]] < level[j]:
+            rb[out[j, k], j] += min(np.exp(g[goff[j, k] + allowed] - z), 1.0)
+    for c in range(tab[NCAND][j]):
+        bit = np.int64(1) << c
+        if not allowed & bit:
+            continue
+        p = np.exp(fa - z) - np.exp(f[base + (allowed & ~bit)] - z)
+        for k in range(plus[NOUT][j]):
+            if level[out[j, k]] < level[j]:
+                at = goff[j, k]
+                p += np.exp(g[at + allowed] - z) - np.exp(g[at + (allowed & ~bit)] - z)
+        rb[cand[j, c], j] += min(max(p, 0.0), 1.0)
 
 
 @njit(cache=True)
@@ -223,7 +332,7 @@ def _node_move(part, new, rng):
 
 
 @njit(cache=True, nogil=True)
-def run_partition(tab, part, score, swap_prob, node_prob, t0, n_iter, every, rec_state,
+def run_partition(tab, plus, part, score, swap_prob, node_prob, t0, n_iter, every, rec_state,
                   rec_score, proposed, accepted, rng, beta):
     """Iterations ``t0 .. t0 + n_iter - 1`` of a partition chain from ``part`` (updated in
     place) with score ``score``, recording the state where ``(t + 1) % every == 0``;
@@ -245,7 +354,7 @@ def run_partition(tab, part, score, swap_prob, node_prob, t0, n_iter, every, rec
             log_q = _split_join(part, new, rng)
             ok = not np.isnan(log_q)
         proposed[move] += 1
-        new_score = state_score(tab, new, True) if ok else -np.inf
+        new_score = state_score(tab, plus, new, True) if ok else -np.inf
         if new_score > -np.inf:
             log_ratio = beta * (new_score - score) + log_q
             if log_ratio >= 0 or rng.random() < np.exp(log_ratio):
@@ -260,7 +369,7 @@ def run_partition(tab, part, score, swap_prob, node_prob, t0, n_iter, every, rec
 
 
 @njit(cache=True, nogil=True)
-def run_order(tab, rank, score, t0, n_iter, every, rec_state, rec_score, proposed, accepted,
+def run_order(tab, plus, rank, score, t0, n_iter, every, rec_state, rec_score, proposed, accepted,
               rng, beta):
     """Iterations of an order chain (swap two nodes' positions); as :func:`run_partition`."""
     d = rank.size
@@ -274,7 +383,7 @@ def run_order(tab, rank, score, t0, n_iter, every, rec_state, rec_score, propose
             b += b >= a
             new[:] = rank
             new[a], new[b] = rank[b], rank[a]
-            new_score = state_score(tab, new, False)
+            new_score = state_score(tab, plus, new, False)
             log_ratio = beta * (new_score - score)
             if new_score > -np.inf and (log_ratio >= 0 or rng.random() < np.exp(log_ratio)):
                 rank[:] = new
@@ -288,21 +397,22 @@ def run_order(tab, rank, score, t0, n_iter, every, rec_state, rec_score, propose
 
 
 @njit(cache=True, nogil=True)
-def draw_dags(tab, levels, partition, rng, out):
-    """One DAG per state ``levels[s]`` into ``out[s]`` (candidate masks); their scores."""
+def draw_dags(tab, plus, levels, partition, rng, out, extra):
+    """One DAG per state ``levels[s]`` into ``out[s]`` (candidate masks) and ``extra[s]``
+    (outsider parents); their scores."""
     scores = np.empty(levels.shape[0])
     for s in range(levels.shape[0]):
-        scores[s] = sample_dag(tab, levels[s], partition, rng, out[s])
+        scores[s] = sample_dag(tab, plus, levels[s], partition, rng, out[s], extra[s])
     return scores
 
 
 @njit(cache=True, nogil=True)
-def mean_edge_probs(tab, levels, partition):
+def mean_edge_probs(tab, plus, levels, partition):
     """Mean of ``P(i -> j | state)`` over the states ``levels``, shape (n_nodes, n_nodes)."""
     d = levels.shape[1]
     rb = np.zeros((d + 1, d))
     for s in range(levels.shape[0]):
-        add_edge_probs(tab, levels[s], partition, rb)
+        add_edge_probs(tab, plus, levels[s], partition, rb)
     return rb[:d] / max(levels.shape[0], 1)
 
 
@@ -321,6 +431,7 @@ class LevelChain(Chain):
                         mean_edge_probs)
         super().__init__(seed)
         self.payload, self.tab, self.partition = payload, payload.tab, partition
+        self.plus = payload.plus
 
     def start(self) -> None:
         from causalpost.samplers._numba_structure import climbed_adjacency
@@ -331,29 +442,32 @@ class LevelChain(Chain):
         else:
             level = self.payload.start.copy()
         self.level = np.ascontiguousarray(level, dtype=np.int64)
-        self.score = state_score(self.tab, self.level, self.partition)
+        self.score = state_score(self.tab, self.plus, self.level, self.partition)
 
     def _advance(self, n_iter, beta, states, scores) -> int:
         args = (self.t, n_iter, self.every, states, scores, self.proposed, self.accepted,
                 self.rng, float(beta))
         if self.partition:
-            self.score, n = run_partition(self.tab, self.level, self.score,
+            self.score, n = run_partition(self.tab, self.plus, self.level, self.score,
                                           float(self.payload.swap_prob),
                                           float(self.payload.node_prob), *args)
         else:
-            self.score, n = run_order(self.tab, self.level, self.score, *args)
+            self.score, n = run_order(self.tab, self.plus, self.level, self.score, *args)
         return n
 
     def edge_marginals(self, idx: np.ndarray) -> np.ndarray:
         """Rao-Blackwellised: the mean over the records of ``P(i -> j | state)``."""
-        return mean_edge_probs(self.tab, np.ascontiguousarray(self.rec_state[idx]),
-                               self.partition)
+        return mean_edge_probs(self.tab, self.plus,
+                               np.ascontiguousarray(self.rec_state[idx]), self.partition)
 
     def draws(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         d = self.state_shape[0]
         local = np.zeros((idx.size, d), dtype=np.int64)
-        scores = draw_dags(self.tab, np.ascontiguousarray(self.rec_state[idx]),
-                           self.partition, self.rng, local)
+        extra = np.full((idx.size, d), -1, dtype=np.int64)
+        scores = draw_dags(self.tab, self.plus, np.ascontiguousarray(self.rec_state[idx]),
+                           self.partition, self.rng, local, extra)
         adjacency = np.zeros((idx.size, d, d), dtype=np.uint8)
         _to_adjacency(self.tab[CAND], local, adjacency)
+        draw, child = np.nonzero(extra >= 0)
+        adjacency[draw, extra[draw, child], child] = 1
         return adjacency, scores

@@ -14,6 +14,11 @@ Sood (2004), which is what their dynamic programming computes exactly; use
 :class:`~causalpost.samplers.partition_mcmc.PartitionMCMC` for the DAG
 posterior itself.
 
+On a restricted search space the final run samples the *plus-one* space of
+Kuipers, Suter & Moffa (2022) (:mod:`causalpost.samplers._plus_one`): a parent
+set may also hold one node from outside the candidates, so no allowed edge is
+excluded by the space (``plus_one``).
+
 References
 ----------
 Friedman, N. & Koller, D. (2003). Being Bayesian about network structure.
@@ -26,9 +31,16 @@ Bayesian networks. JMLR 5, 549-573.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from causalpost.samplers._base import documented
+from causalpost.samplers._base import boolean, documented, param
 from causalpost.samplers._level_mcmc import LevelMCMC
+from causalpost.samplers._plus_one import (
+    PLUS_ONE_MAX_ENTRIES,
+    PLUS_ONE_MAX_SETS,
+    PlusOne,
+    build_plus_one,
+)
 
 __all__ = ["OrderMCMC"]
 
@@ -52,3 +64,16 @@ class OrderMCMC(LevelMCMC):
 
     name = "order"
     label = "order MCMC"
+
+    plus_one: bool = param(
+        True, "On a restricted search space, sample the final run in the plus-one space: "
+        "each parent set may hold one node from outside the candidates (Kuipers, Suter & "
+        "Moffa 2022), so every edge the background knowledge allows can be sampled; nodes "
+        f"are taken cheapest first within {PLUS_ONE_MAX_ENTRIES:,} table entries and "
+        f"{PLUS_ONE_MAX_SETS:,} scored parent sets (``diagnostics[\"plus_one_nodes\"]``). "
+        "False: the candidate space only.", kind="bool", check=boolean)
+
+    def _plus_one(self, problem: Any, table: Any) -> PlusOne | None:
+        if not self.plus_one or not self._restricted(problem):
+            return None
+        return build_plus_one(problem, table)

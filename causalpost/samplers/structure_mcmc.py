@@ -28,6 +28,7 @@ Learning 71, 265-305. https://doi.org/10.1007/s10994-008-5057-7
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,8 @@ class StructureMCMC(MCMCBase):
     def _default_thin(self, n_nodes: int) -> int:
         return 10 * max(n_nodes, 1)
 
-    def _payload(self, problem: Problem, table: ScoreTable) -> StructureKernel:
+    def _payload(self, problem: Problem, table: ScoreTable, plus: Any = None
+                 ) -> StructureKernel:
         greedy = self._start_kernel(problem, table) is not None
         return StructureKernel(table, problem.required, float(self.rev_prob), greedy)
 
