@@ -465,3 +465,25 @@ def test_expansion_at_the_cap_swaps_unused_candidates_for_wanted_ones():
     full, changed = expand(cand, share, 0.01, cap=3)  # without usage: no room
     assert not changed and full[0].tolist() == [1, 2, 3]
     assert expand(cand, share, 0.5, cap=5)[1] is False  # below the tolerance
+
+
+def test_warm_started_chains_continue_from_the_pilots_states(data5):
+    """The final run's chain k starts where pilot chain k ended (its order or partition),
+    with that state's score, instead of a fresh hill climb."""
+    from causalpost.samplers._chains import chain_seeds
+
+    problem = prepare_problem(data5, None, None, None, None, 3)
+    table = problem.table()
+    for sampler in (OrderMCMC(n_chains=2, seed=0, quiet=True),
+                    PartitionMCMC(n_chains=2, seed=0, quiet=True)):
+        pilot = sampler._run(problem, table, chain_seeds(0, 2)[0],
+                             sampler._plan(5), sampler._targets(), float("inf"), False)
+        starts = sampler._warm_starts(pilot)
+        assert starts is not None and len(starts) == 2
+        payload = sampler._payload(problem, table, None, starts)
+        chains = sampler._make_chains(payload, chain_seeds(1, 2)[0])
+        for chain, pilot_chain in zip(chains, pilot.chains):
+            chain.start()
+            np.testing.assert_array_equal(chain.level, pilot_chain.level)
+            assert chain.score == pytest.approx(pilot_chain.score)
+    assert OrderMCMC()._warm_starts(None) is None

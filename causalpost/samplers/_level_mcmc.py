@@ -42,6 +42,7 @@ class LevelPayload:
     climber: StructureKernel | None = None
     anneal: float = 1.0
     plus: tuple = ()  # PlusOne arrays: the outsiders of a plus-one space (order MCMC)
+    starts: list[np.ndarray] | None = None  # each chain's starting levels (warm start)
 
 
 def _check_anneal(name: str, value: Any) -> None:
@@ -81,16 +82,29 @@ class LevelMCMC(MCMCBase):
         """Probabilities of a swap and of a node move (partition MCMC only)."""
         return 0.0, 0.0
 
-    def _payload(self, problem: Any, table: Any, plus: PlusOne | None = None
-                 ) -> LevelPayload:
+    def _payload(self, problem: Any, table: Any, plus: PlusOne | None = None,
+                 starts: list[np.ndarray] | None = None) -> LevelPayload:
         start = (dag_levels if self.partition else rank_of)(problem.required)
         plus = no_plus_one(table.n_nodes) if plus is None else plus
         return LevelPayload(flat_table(table, True).arrays(), table.n_nodes, start,
                             *self._moves(), climber=self._start_kernel(problem, table),
-                            anneal=self._anneal_power(problem), plus=plus.arrays())
+                            anneal=self._anneal_power(problem), plus=plus.arrays(),
+                            starts=starts)
+
+    def _warm_starts(self, pilot: Any) -> list[np.ndarray] | None:
+        """Where the last pilot's chains ended: the final run's chain k continues from
+        pilot chain k (in the new space) instead of a fresh hill climb. On pgmpy's
+        insurance network (seed 0, 2,000 rows) one of two fresh chains in the plus-one
+        space sat 30 nats below the other for 7 rounds (166 s, against 2 s in the
+        candidate space); both pilot chains had found the better region. The chains
+        stay independent (different starts and seeds), and the burn-in is unchanged."""
+        if pilot is None:
+            return None
+        return [np.array(chain.level, dtype=np.int64) for chain in pilot.chains]
 
     def _make_chains(self, payload: LevelPayload, seeds: list[np.random.SeedSequence]
                      ) -> list[LevelChain]:
         if payload.climber is not None:
             kernel_arrays(payload.climber)  # built once, before the threads start
-        return [LevelChain(payload, seed, partition=self.partition) for seed in seeds]
+        return [LevelChain(payload, seed, partition=self.partition, index=k)
+                for k, seed in enumerate(seeds)]

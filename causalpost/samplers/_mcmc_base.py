@@ -182,10 +182,17 @@ ChainDisagreementWarning
     def _default_thin(self, n_nodes: int) -> int:
         return max(1, n_nodes)
 
-    def _payload(self, problem: Problem, table: ScoreTable, plus: PlusOne | None = None):
+    def _payload(self, problem: Problem, table: ScoreTable, plus: PlusOne | None = None,
+                 starts: list[np.ndarray] | None = None):
         """What the chains share; ``plus``: the outsiders of the final run's plus-one space
-        (order MCMC), None for the candidate space."""
+        (order MCMC), None for the candidate space; ``starts``: each chain's starting
+        state (None: a greedy or empty start)."""
         raise NotImplementedError  # pragma: no cover
+
+    def _warm_starts(self, pilot: RunResult | None) -> list[np.ndarray] | None:
+        """The final run's starting states: None (each chain starts afresh), or for order
+        and partition MCMC the states where the last pilot's chains ended."""
+        return None
 
     def _plus_one(self, problem: Problem, table: ScoreTable) -> PlusOne | None:
         """The plus-one space of the final run (:mod:`causalpost.samplers._plus_one`), or
@@ -219,7 +226,7 @@ ChainDisagreementWarning
         table = self._table(problem)
         plan = self._plan(data.n_nodes)
         seeds, rng = chain_seeds(self.seed, self._n_chains())
-        n_expansions = 0
+        n_expansions, pilot = 0, None
         for _ in range(self._n_expansions(problem)):
             if time.monotonic() >= deadline:
                 break
@@ -240,7 +247,7 @@ ChainDisagreementWarning
         plus_nodes = np.zeros(data.n_nodes, dtype=bool) if plus is None else plus.nodes
         setup_seconds = time.monotonic() - begin
         result = self._run(problem, table, seeds, plan, targets, deadline, True, scheduler,
-                           plus)
+                           plus, self._warm_starts(pilot))
         draws, draw_chain, diagnostics = self._collect(result, plan, targets)
         cand = np.zeros((data.n_nodes,) * 2, dtype=np.uint8)
         for j, c in enumerate(table.candidates):
@@ -266,8 +273,9 @@ ChainDisagreementWarning
                               diagnostics=diagnostics, parameters=self.parameters)
 
     def _run(self, problem, table, seeds, plan, targets, deadline, extend,
-             scheduler=None, plus: PlusOne | None = None) -> RunResult:
-        chains = list(self._make_chains(self._payload(problem, table, plus), seeds))
+             scheduler=None, plus: PlusOne | None = None,
+             starts: list[np.ndarray] | None = None) -> RunResult:
+        chains = list(self._make_chains(self._payload(problem, table, plus, starts), seeds))
         return run_rounds(chains, plan, targets, lambda c, w: window_check(c, w, targets),
                           anneal=self._anneal_power(problem), deadline=deadline, extend=extend,
                           n_workers=self.n_workers, scheduler=scheduler, quiet=self.quiet,

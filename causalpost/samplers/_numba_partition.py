@@ -423,7 +423,7 @@ class LevelChain(Chain):
     """A partition (``partition=True``) or order chain on the compiled kernels; its state
     is ``level[j]``, node j's part or rank."""
 
-    def __init__(self, payload, seed, partition: bool) -> None:
+    def __init__(self, payload, seed, partition: bool, index: int = 0) -> None:
         self.state_shape = (payload.n_nodes,)
         self.move_names = (("split_join", "swap", "swap_adjacent", "node") if partition
                            else ("swap",))
@@ -431,13 +431,15 @@ class LevelChain(Chain):
                         mean_edge_probs)
         super().__init__(seed)
         self.payload, self.tab, self.partition = payload, payload.tab, partition
-        self.plus = payload.plus
+        self.plus, self.index = payload.plus, index
 
     def start(self) -> None:
         from causalpost.samplers._numba_structure import climbed_adjacency
 
         to_level = dag_levels if self.partition else rank_of
-        if self.payload.climber is not None:
+        if self.payload.starts is not None:  # warm: where a pilot's chain ended
+            level = self.payload.starts[self.index]
+        elif self.payload.climber is not None:
             level = to_level(climbed_adjacency(self.payload.climber, self.rng)[0])
         else:
             level = self.payload.start.copy()

@@ -69,8 +69,8 @@ class StructureMCMC(MCMCBase):
     def _default_thin(self, n_nodes: int) -> int:
         return 10 * max(n_nodes, 1)
 
-    def _payload(self, problem: Problem, table: ScoreTable, plus: Any = None
-                 ) -> StructureKernel:
+    def _payload(self, problem: Problem, table: ScoreTable, plus: Any = None,
+                 starts: Any = None) -> StructureKernel:
         greedy = self._start_kernel(problem, table) is not None
         return StructureKernel(table, problem.required, float(self.rev_prob), greedy)
 
