@@ -82,6 +82,25 @@ def _transforms_line(posterior) -> str:
     return "transforms: " + (", ".join(shown) if shown else "none (the columns as read)")
 
 
+def _space_line(posterior) -> str | None:
+    """One line on an MCMC run's search space (None when it recorded none): its kind, the
+    nodes sampled in the plus-one space, and the mass left at the boundary."""
+    diagnostics = posterior.diagnostics
+    kind = diagnostics.get("search_space")
+    if kind is None:
+        return None
+    nodes = diagnostics.get("plus_one_nodes")
+    n_plus = 0 if nodes is None else int(np.sum(nodes))
+    line = f"search space: {kind}"
+    if n_plus:
+        line += (f"; {n_plus} of {len(posterior.nodes)} nodes may also take one parent from "
+                 "outside their candidates (plus-one)")
+    mass = diagnostics.get("boundary_mass")
+    if mass is not None and kind != "full":
+        line += f"; boundary mass {float(mass):.3g}"
+    return line
+
+
 def _diagnostics_line(posterior) -> str:
     """One line of the convergence summary; a time the file did not record is left out."""
     summary = _summary(posterior, 1)

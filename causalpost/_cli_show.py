@@ -13,6 +13,7 @@ from causalpost._cli_common import (
     EXIT_OK,
     _DefaultsFormatter,
     _diagnostics_line,
+    _space_line,
     _strict_json,
     _summary,
     _transforms_line,
@@ -59,6 +60,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(posterior)
     print(_transforms_line(posterior))
     print(_diagnostics_line(posterior))
+    if (space := _space_line(posterior)) is not None:
+        print(space)
     if args.matrix:
         print("\nPosterior edge probabilities (row -> column):")
         with np.printoptions(precision=3, suppress=True):

@@ -25,6 +25,7 @@ from causalpost._cli_common import (
     EXIT_OK,
     _DefaultsFormatter,
     _diagnostics_line,
+    _space_line,
     _strict_json,
     _summary,
     _transforms_line,
@@ -214,6 +215,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}: {posterior}")
         print(_transforms_line(posterior))
         print(_diagnostics_line(posterior))
+        if (space := _space_line(posterior)) is not None:
+            print(space)
     if not _summary(posterior, 1)["diagnostics"]["converged"]:
         budget = float(posterior.diagnostics.get("targets", {}).get("max_seconds", 600))
         more = max(2 * budget, 60.0)  # what the sampler's warning suggests, too

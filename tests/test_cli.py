@@ -163,6 +163,11 @@ def test_no_plus_one_reaches_order_mcmc_and_is_refused_by_partition(tmp_path, cs
         assert has_outsiders.any()
         nodes = diagnostics["plus_one_nodes"]
         assert nodes.shape == (25,) and (nodes == (has_outsiders & sampled)).all()
+        capsys.readouterr()
+        assert main(["show", str(out)]) == 0
+        shown = capsys.readouterr().out
+        assert "search space: best" in shown
+        assert (f"{int(nodes.sum())} of 25 nodes may also take one parent" in shown) is sampled
     capsys.readouterr()
     argv[argv.index("order")] = "partition"
     assert main(argv + ["--no-plus-one"]) == 2
