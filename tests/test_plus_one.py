@@ -228,6 +228,11 @@ def test_budgets_take_the_cheapest_nodes_and_the_rest_keep_the_estimate(chain5):
     tight = build_plus_one(problem, table, gap=np.inf, max_sets=2 * 8 + 1)
     assert tight.nodes.sum() == 2 and tight.n_sets == 16
     assert (tight.n_out[~tight.nodes] == 0).all()
+    cheapest = np.flatnonzero(tight.nodes)
+    urgent = np.zeros(5, dtype=bool)
+    urgent[[j for j in range(5) if j not in cheapest][:1]] = True
+    served = build_plus_one(problem, table, gap=np.inf, max_sets=2 * 8 + 1, first=urgent)
+    assert served.nodes[urgent].all() and served.nodes.sum() == 2  # the urgent one first
     nothing = build_plus_one(problem, table, max_entries=0)
     assert not nothing.nodes.any()
     diag = {"candidates": np.zeros((5, 5), dtype=np.uint8), "plus_one_nodes": tight.nodes}

@@ -194,9 +194,10 @@ ChainDisagreementWarning
         and partition MCMC the states where the last pilot's chains ended."""
         return None
 
-    def _plus_one(self, problem: Problem, table: ScoreTable) -> PlusOne | None:
-        """The plus-one space of the final run (:mod:`causalpost.samplers._plus_one`), or
-        None: only order MCMC samples one."""
+    def _plus_one(self, problem: Problem, table: ScoreTable,
+                  first: np.ndarray | None = None) -> PlusOne | None:
+        """The plus-one space of the final run (:mod:`causalpost.samplers._plus_one`;
+        ``first``: the nodes it serves first), or None: only order MCMC samples one."""
         return None
 
     def _make_chains(self, payload: Any, seeds: list[np.random.SeedSequence]
@@ -226,7 +227,7 @@ ChainDisagreementWarning
         table = self._table(problem)
         plan = self._plan(data.n_nodes)
         seeds, rng = chain_seeds(self.seed, self._n_chains())
-        n_expansions, pilot = 0, None
+        n_expansions, pilot, urgent = 0, None, None
         for _ in range(self._n_expansions(problem)):
             if time.monotonic() >= deadline:
                 break
@@ -234,6 +235,7 @@ ChainDisagreementWarning
                               scheduler)
             pilot_draws = self._pooled_draws(pilot, plan)
             share = boundary_shares(problem, table.candidates, pilot_draws)
+            urgent = share.sum(axis=0) > self.boundary_tol  # nodes the space leaves short
             if share.sum(axis=0).max(initial=0.0) <= self.boundary_tol:
                 break
             candidates, changed = expand(table.candidates, share, self.boundary_tol,
@@ -243,7 +245,7 @@ ChainDisagreementWarning
                 break
             table = self._checked_table(problem, candidates, reuse=table)
             n_expansions += 1
-        plus = self._plus_one(problem, table)
+        plus = self._plus_one(problem, table, urgent)
         plus_nodes = np.zeros(data.n_nodes, dtype=bool) if plus is None else plus.nodes
         setup_seconds = time.monotonic() - begin
         result = self._run(problem, table, seeds, plan, targets, deadline, True, scheduler,

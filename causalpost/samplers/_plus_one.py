@@ -102,9 +102,11 @@ def no_plus_one(n_nodes: int) -> PlusOne:
 
 
 def build_plus_one(problem, table, max_entries: int = PLUS_ONE_MAX_ENTRIES,
-                   max_sets: int = PLUS_ONE_MAX_SETS, gap: float = PLUS_ONE_GAP) -> PlusOne:
-    """Score the outsiders of every node of ``table`` (within the budgets, cheapest
-    nodes first) and tabulate their subset sums.
+                   max_sets: int = PLUS_ONE_MAX_SETS, gap: float = PLUS_ONE_GAP,
+                   first: np.ndarray | None = None) -> PlusOne:
+    """Score the outsiders of every node of ``table`` (within the budgets: the nodes in
+    ``first`` before the others, cheapest first within each group) and tabulate their
+    subset sums.
 
     Parameters
     ----------
@@ -117,6 +119,9 @@ def build_plus_one(problem, table, max_entries: int = PLUS_ONE_MAX_ENTRIES,
     gap : float
         Sets ``S`` of at most ``L_j`` candidates are extended, ``L_j`` the largest size
         of a candidate set within ``gap`` nats of the node's best.
+    first : numpy.ndarray of bool, shape (n_nodes,), optional
+        Nodes served first (the fit passes those whose pilot left more than
+        ``boundary_tol`` of their mass outside the candidates).
     """
     d = table.n_nodes
     plans = []  # (entries, n_sets, node, outsiders, base rows extended)
@@ -136,7 +141,8 @@ def build_plus_one(problem, table, max_entries: int = PLUS_ONE_MAX_ENTRIES,
         rows = np.flatnonzero(finite & (sizes <= cap))
         entries = (1 << int(table.candidates[j].size)) * outsiders.size
         plans.append((entries, rows.size * outsiders.size, j, outsiders, rows))
-    plans.sort(key=lambda p: (p[0], p[1], p[2]))
+    urgent = np.zeros(d, dtype=bool) if first is None else np.asarray(first, dtype=bool)
+    plans.sort(key=lambda p: (not urgent[p[2]], p[0], p[1], p[2]))
     chosen, used_entries, used_sets = [], 0, 0
     for plan in plans:
         if used_entries + plan[0] > max_entries or used_sets + plan[1] > max_sets:

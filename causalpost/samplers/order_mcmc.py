@@ -73,7 +73,7 @@ class OrderMCMC(LevelMCMC):
         f"{PLUS_ONE_MAX_SETS:,} scored parent sets (``diagnostics[\"plus_one_nodes\"]``). "
         "False: the candidate space only.", kind="bool", check=boolean)
 
-    def _plus_one(self, problem: Any, table: Any) -> PlusOne | None:
+    def _plus_one(self, problem: Any, table: Any, first: Any = None) -> PlusOne | None:
         if not self.plus_one or not self._restricted(problem):
             return None
-        return build_plus_one(problem, table)
+        return build_plus_one(problem, table, first=first)
