@@ -39,6 +39,8 @@ https://doi.org/10.1080/10618600.2021.2020127
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,13 +167,21 @@ def build_plus_one(problem, table, max_entries: int = PLUS_ONE_MAX_ENTRIES,
     g_parts, mask_parts, score_parts = [], [], []
     g_at = r_at = 0
     log_prior = problem.prior.log_prior_by_size(d)
-    for _, _, j, outsiders, rows in chosen:
+
+    def score(plan: tuple) -> np.ndarray:
+        _, _, j, outsiders, rows = plan
+        return _extended_scores(problem, table, j, table.masks[j][rows], outsiders, log_prior)
+
+    # the compiled BDeu and BGe's LAPACK calls release the GIL: nodes scored in threads
+    # (one node's sets in one call, so the scores do not depend on the threads)
+    with ThreadPoolExecutor(max_workers=min(len(chosen), os.cpu_count() or 1)) as pool:
+        all_scores = list(pool.map(score, chosen))
+    for (_, _, j, outsiders, rows), set_scores in zip(chosen, all_scores):
         nodes[j] = True
         out[j, : outsiders.size] = outsiders
         n_out[j] = outsiders.size
         n_cand = int(table.candidates[j].size)
         base = table.masks[j][rows]
-        set_scores = _extended_scores(problem, table, j, base, outsiders, log_prior)
         r_off[j, 0] = r_at
         for k in range(outsiders.size):
             dense = np.full(1 << n_cand, -np.inf)
