@@ -63,8 +63,10 @@ COMMIT = _commit()
 NOTES = """
 ## What the table shows
 
-**Rows on 4ad1f16** (2026-12-01, 18:19-18:45 UTC, `--append` from a git worktree, load
-about 2, nothing else running) are the current defaults. On them order MCMC's final run
+**Rows on 4f64865** (2026-12-01, 18:48-19:00 UTC, `--append` from a git worktree, load
+about 2, nothing else running) are the current defaults: 4ad1f16 (18:19-18:45, the same
+way) with the score tables scored in threads, one node per task. The two give the same
+posteriors (every column but the time agrees), 4f64865 in less time. On them order MCMC's final run
 samples the *plus-one* space (`causalpost/samplers/_plus_one.py`, Kuipers, Suter & Moffa
 2022: a parent set may also hold one node from outside the candidates), within budgets
 of 33.5 million table entries and 2.5 million scored sets, cheapest nodes first; the
@@ -79,13 +81,14 @@ ended (3e68251).
   now sampled with the probability the data give them (on seed 0, e66b2c3:
   INSUFFANESTH -> CATECHOL 1.7e-9, SAO2 -> CATECHOL 1.8e-12; CATECHOL's true parent set
   scores 56 nats below the sampled one).
-- **Converged on every row, in one round** (insurance seed 0: two). alarm 100 / 84 / 66 s
-  (38-58 s before: the plus-one tables are 1.8 million more local scores, about 30 s),
-  child 2 s, insurance 5 / 15 / 15 s. SHD and AUROC as before: alarm 4 / 4 / 7 against
+- **Converged on every row, in one round** (insurance seed 0: two). alarm 66 / 51 / 42 s
+  on 4f64865 (100 / 84 / 66 s on 4ad1f16, single-threaded scoring; 38-58 s on 38e5865,
+  before the plus-one tables' 1.8 million more local scores), child 2 s, insurance
+  4 / 13 / 13 s. SHD and AUROC as before: alarm 4 / 4 / 7 against
   PC's 7 / 5 / 7 and 0.973-0.976; child 2 / 2 / 3 against 7 / 6 / 5 and 0.990-0.995;
   insurance 12 / 18 / 14 against 22 / 26 / 23 and 0.924-0.935.
-- **Continuous rows**: all converged in one round, ER2 d = 20 / 50 / 100 in 20 / 61 /
-  152 s (AUROC 1.000), the protocol rows in 19-61 s (AUROC 0.928-0.995), SHD below PC's
+- **Continuous rows**: all converged in one round, ER2 d = 20 / 50 / 100 in 18 / 52 /
+  141 s (AUROC 1.000), the protocol rows in 15-54 s (AUROC 0.928-0.995), SHD below PC's
   on every row. The budgets reach fewer nodes there: 16 / 5 / 1 of the ER2 nodes, 12 / 12
   at d = 20 and 1 / 1 at d = 50 on the protocol rows (a node with 16 candidates and 34
   outsiders needs 2.2 million dense entries, and at n = 100 the sets within 30 nats of
