@@ -69,7 +69,8 @@ way) with the score tables scored in threads, one node per task. The two give th
 posteriors (every column but the time agrees), 4f64865 in less time. On them order MCMC's final run
 samples the *plus-one* space (`causalpost/samplers/_plus_one.py`, Kuipers, Suter & Moffa
 2022: a parent set may also hold one node from outside the candidates), within budgets
-of 33.5 million table entries and 2.5 million scored sets, cheapest nodes first; the
+of 33.5 million table entries and 2.5 million scored sets (the nodes whose pilot left
+mass outside their candidates first, then cheapest first); the
 column "plus-one nodes" counts the nodes sampled so. "True edges outside space" now
 counts the true edges outside the *sampled* space: into a node the budget left out,
 from a non-candidate. The final run's chains also start where the last pilot's chains
@@ -100,10 +101,13 @@ ended (3e68251).
 - Why the warm start: with fresh hill-climbed starts in the plus-one space, insurance
   seed 0 kept one chain 30 nats below the other for 7 rounds (166 s, 9 rounds); from
   the pilot's end states it converged in 2 (5 s).
-- Why the budgets are per node, cheapest first: serving first the nodes whose pilot
-  left mass outside their candidates (b6997be, reverted) spent the budget on a few
-  rare-event nodes (8-parent sets within 50 nats of the best) and left CATECHOL, the
-  node with the excluded true parents, out on all three alarm seeds.
+- Why a 30-nat gap and 2.5 million sets: with 50 nats and 1.5 million, rare-event nodes
+  (8-parent sets within 50 nats of their best; 4.6 million sets for all alarm nodes) did
+  not fit. Cheapest first (3e68251) covered 30-31 of alarm's 37 nodes, CATECHOL among
+  them; serving first the nodes whose pilot left mass outside (b6997be) covered 26 / 15
+  / 7 and left CATECHOL, the node with the excluded true parents, out on all three
+  seeds. With 30 nats all alarm nodes need 1.8 million sets, and every node of the
+  three BIF networks fits whatever the order (4ad1f16 and later keep b6997be's order).
 
 "code" is the commit each row ran on. Rows on 68e479c ran 2026-12-01, 15:18-15:43 UTC
 (`--append`, one data set at a time under `nice -n 5`, from a git worktree; 1-minute

@@ -21,8 +21,9 @@ entries. Scoring every ``S + {o}`` would be 15 million local scores (about 300 s
 BDeu on 2,000 rows), so the sets extended are those of at most ``L_j`` candidates, ``L_j``
 the size of the largest candidate set within :data:`PLUS_ONE_GAP` nats of the node's
 best (so the space holds every set of the node's plausible sizes, and one outsider
-more). Nodes are taken in order of their cost until :data:`PLUS_ONE_MAX_ENTRIES`
-dense entries or :data:`PLUS_ONE_MAX_SETS` scored sets are used; a node left out keeps
+more). Nodes are taken (those the fit's last pilot left short first, then the others;
+cheapest first within each group) until :data:`PLUS_ONE_MAX_ENTRIES` dense entries or
+:data:`PLUS_ONE_MAX_SETS` scored sets are used; a node left out keeps
 the candidate space, and its outside edges the importance-sampling estimate of
 :mod:`causalpost.samplers._boundary` (``diagnostics["plus_one_nodes"]`` says which).
 

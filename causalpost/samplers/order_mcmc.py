@@ -69,7 +69,8 @@ class OrderMCMC(LevelMCMC):
         True, "On a restricted search space, sample the final run in the plus-one space: "
         "each parent set may hold one node from outside the candidates (Kuipers, Suter & "
         "Moffa 2022), so every edge the background knowledge allows can be sampled; nodes "
-        f"are taken cheapest first within {PLUS_ONE_MAX_ENTRIES:,} table entries and "
+        "are taken (those whose pilot left mass outside their candidates first, then "
+        f"cheapest first) within {PLUS_ONE_MAX_ENTRIES:,} table entries and "
         f"{PLUS_ONE_MAX_SETS:,} scored parent sets (``diagnostics[\"plus_one_nodes\"]``). "
         "False: the candidate space only.", kind="bool", check=boolean)
 
