@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from causalpost.samplers._dag_from_order import zeta_transform
+from causalpost.scores.table import batch_scores
 
 __all__ = ["PLUS_ONE_GAP", "PLUS_ONE_MAX_ENTRIES", "PLUS_ONE_MAX_SETS", "PlusOne",
            "build_plus_one", "no_plus_one"]
@@ -138,7 +139,7 @@ def build_plus_one(problem, table, max_entries: int = PLUS_ONE_MAX_ENTRIES,
         masks, scores = table.masks[j], table.scores[j]
         if outsiders.size == 0 or masks.size == 0 or problem.max_parents < 1:
             continue
-        sizes = _popcount(masks)
+        sizes = np.bitwise_count(masks)
         finite = scores > -np.inf
         if not finite.any():
             continue
@@ -215,21 +216,8 @@ def _extended_scores(problem, table, j: int, base: np.ndarray, outsiders: np.nda
         parents = np.concatenate([np.repeat(members, outsiders.size, axis=0),
                                   np.tile(outsiders, rows.size)[:, None]], axis=1)
         parents = np.sort(parents, axis=1)
-        block = _local_scores(problem.bound, j, parents)
+        block = batch_scores(problem.bound, j, parents)
         out[:, rows] = block.reshape(rows.size, outsiders.size).T + log_prior[size + 1]
     return out
 
 
-def _local_scores(bound, j: int, parents: np.ndarray) -> np.ndarray:
-    if hasattr(bound, "local_scores_array"):
-        return np.asarray(bound.local_scores_array(j, parents), dtype=np.float64)
-    return np.asarray(bound.local_scores(j, [tuple(p) for p in parents.tolist()]))
-
-
-def _popcount(masks: np.ndarray) -> np.ndarray:
-    x = np.asarray(masks, dtype=np.int64)
-    count = np.zeros(x.shape, dtype=np.int64)
-    while np.any(x):
-        count += x & 1
-        x = x >> 1
-    return count

@@ -190,11 +190,7 @@ def build_score_table(
         node, pool, must = job
         masks, scores = [], []
         for local in _parent_set_blocks(pool.size, must, max_parents):
-            parents = pool[local]
-            if hasattr(score, "local_scores_array"):  # batched, no per-set Python objects
-                block = score.local_scores_array(node, parents)
-            else:
-                block = score.local_scores(node, [tuple(p) for p in parents.tolist()])
+            block = batch_scores(score, node, pool[local])
             masks.append((np.int64(1) << local).sum(axis=1, dtype=np.int64))
             scores.append(np.asarray(block) + log_prior[local.shape[1]])
         return np.concatenate(masks), np.concatenate(scores)
@@ -206,6 +202,15 @@ def build_score_table(
         for (node, _, _), (masks, scores) in zip(to_score, ex.map(score_node, to_score)):
             all_masks[node], all_scores[node] = masks, scores
     return ScoreTable(n_nodes, tuple(all_cands), tuple(all_masks), tuple(all_scores), max_parents)
+
+
+def batch_scores(score: BoundScore, node: int, parents: np.ndarray) -> np.ndarray:
+    """Local scores of ``node`` for parent sets of one size, one per row of the int array
+    ``parents`` (n_sets, size): batched where the score has ``local_scores_array`` (no
+    per-set Python objects), else set by set."""
+    if hasattr(score, "local_scores_array"):
+        return np.asarray(score.local_scores_array(node, parents), dtype=np.float64)
+    return np.asarray(score.local_scores(node, [tuple(p) for p in parents.tolist()]))
 
 
 def _parent_set_blocks(n_pool: int, must: list[int], max_parents: int) -> list[np.ndarray]:
