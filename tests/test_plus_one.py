@@ -256,3 +256,9 @@ def test_boundary_of_a_plus_one_node_counts_only_a_second_outsider(chain5):
     one[:, o, j] = 1
     share, _ = boundary_and_plus_one(problem, table.candidates, one, plus_one_nodes=plus_nodes)
     assert share[:, j].sum() > 0 and share[o, j] == 0
+
+
+@pytest.mark.parametrize("value", [1, "yes", None])
+def test_plus_one_takes_only_true_or_false(chain5, value):
+    with pytest.raises(cp.errors.CausalpostError, match="plus_one must be True or False"):
+        OrderMCMC(plus_one=value, quiet=True).fit(chain5)
