@@ -38,7 +38,7 @@ import numpy as np
 from causalpost.errors import GraphTooLargeError
 from causalpost.scores import ScoreTable
 
-__all__ = ["MAX_ORDER_CANDIDATES", "subset_sums", "zeta_transform"]
+__all__ = ["MAX_ORDER_CANDIDATES", "node_subset_sums", "subset_sums"]
 
 MAX_ORDER_CANDIDATES = 24
 
@@ -57,21 +57,16 @@ def subset_sums(table: ScoreTable) -> tuple[np.ndarray, np.ndarray]:
         raise GraphTooLargeError(
             f"a node has {max(sizes)} candidate parents; order and partition MCMC allow "
             f"at most {MAX_ORDER_CANDIDATES} (use search_space='hybrid', 'pc' or 'best')")
-    sums = [_subset_sums(m, s, c) for m, s, c in zip(table.masks, table.scores, sizes)]
+    sums = [node_subset_sums(m, s, c) for m, s, c in zip(table.masks, table.scores, sizes)]
     offsets = np.cumsum([0] + [x.size for x in sums[:-1]]).astype(np.int64)
     return np.maximum(np.concatenate(sums), -1e300), offsets
 
 
-def _subset_sums(masks: np.ndarray, scores: np.ndarray, n_cand: int) -> np.ndarray:
-    """``F[U] = logsumexp of scores over masks subset of U``, for every U (zeta transform)."""
+def node_subset_sums(masks: np.ndarray, scores: np.ndarray, n_cand: int) -> np.ndarray:
+    """``F[U] = logsumexp of scores over masks subset of U``, for every U (zeta transform);
+    each mask (over ``n_cand`` candidates) appears once."""
     f = np.full(1 << n_cand, -np.inf)
-    f[masks] = scores  # each parent set appears once in a table
-    return zeta_transform(f, n_cand)
-
-
-def zeta_transform(f: np.ndarray, n_cand: int) -> np.ndarray:
-    """In place: ``f[U]`` becomes the logsumexp of ``f`` over the subsets of ``U``, for
-    ``f`` indexed by the masks over ``n_cand`` candidates; returns ``f``."""
+    f[masks] = scores
     for k in range(n_cand):
         view = f.reshape(-1, 2, 1 << k)
         np.logaddexp(view[:, 1, :], view[:, 0, :], out=view[:, 1, :])

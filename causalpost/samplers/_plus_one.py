@@ -40,14 +40,12 @@ https://doi.org/10.1080/10618600.2021.2020127
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from causalpost.samplers._dag_from_order import zeta_transform
-from causalpost.scores.table import batch_scores
+from causalpost.samplers._dag_from_order import node_subset_sums
+from causalpost.scores.table import batch_scores, map_in_threads
 
 __all__ = ["PLUS_ONE_GAP", "PLUS_ONE_MAX_ENTRIES", "PLUS_ONE_MAX_SETS", "PlusOne",
            "build_plus_one", "no_plus_one"]
@@ -174,11 +172,7 @@ def build_plus_one(problem, table, max_entries: int = PLUS_ONE_MAX_ENTRIES,
         _, _, j, outsiders, rows = plan
         return _extended_scores(problem, table, j, table.masks[j][rows], outsiders, log_prior)
 
-    # the compiled BDeu and BGe's LAPACK calls release the GIL: nodes scored in threads
-    # (one node's sets in one call, so the scores do not depend on the threads)
-    with ThreadPoolExecutor(max_workers=min(len(chosen), os.cpu_count() or 1)) as pool:
-        all_scores = list(pool.map(score, chosen))
-    for (_, _, j, outsiders, rows), set_scores in zip(chosen, all_scores):
+    for (_, _, j, outsiders, rows), set_scores in zip(chosen, map_in_threads(score, chosen)):
         nodes[j] = True
         out[j, : outsiders.size] = outsiders
         n_out[j] = outsiders.size
@@ -186,9 +180,7 @@ def build_plus_one(problem, table, max_entries: int = PLUS_ONE_MAX_ENTRIES,
         base = table.masks[j][rows]
         r_off[j, 0] = r_at
         for k in range(outsiders.size):
-            dense = np.full(1 << n_cand, -np.inf)
-            dense[base] = set_scores[k]
-            g_parts.append(np.maximum(zeta_transform(dense, n_cand), -1e300))
+            g_parts.append(np.maximum(node_subset_sums(base, set_scores[k], n_cand), -1e300))
             g_off[j, k] = g_at
             g_at += 1 << n_cand
             best_first = np.argsort(-set_scores[k], kind="stable")
