@@ -219,6 +219,7 @@ def test_bdeu_compiled_block_scores_equal_the_per_set_formula(seed, size, n_obs,
     if interventional:
         mask = rng.random((n_obs, 6)) < 0.2
         mask[:, 1:] = False  # only node 0 is intervened on, in some rows
+        mask[:2, 0] = False  # and not in all but one: its score needs 2 observational rows
         data = cp.Dataset(data.values, data.names, kinds=data.kinds, levels=data.levels,
                           intervention=mask)
     bound = BDeu(ess=ess).bind(data)
